@@ -1,0 +1,2 @@
+export * from './shutdown-phase';
+export * from './shutdown-plan';
