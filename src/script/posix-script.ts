@@ -1,0 +1,93 @@
+import { Duration } from 'cdk8s';
+import { CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
+import { Shell } from './shell';
+import { RenderContext, Step } from './step';
+
+/** Props of a {@link PosixScript}. */
+export interface PosixScriptProps {
+  /** Names the script in its header and in every log line (`t=3 envoy-drain: ...`). */
+  readonly name: string;
+  /**
+   * The script returns within this long of starting, whatever the endpoints it calls do. Take it
+   * from the plan (e.g. `plan.preStopDeadline`) so it ends before SIGKILL. Rounded down to seconds.
+   */
+  readonly deadline: Duration;
+  /**
+   * The steps, in order.
+   * @default none; add them with `add()`
+   */
+  readonly steps?: Step[];
+}
+
+/** Where the log goes when `GS_LOG_TARGET` is unset: PID 1's stdout, so `kubectl logs` shows the drain. */
+export const DEFAULT_LOG_TARGET = '/proc/1/fd/1';
+
+/**
+ * A POSIX sh script for a preStop hook or a sidecar, built from steps. It runs unchanged in dash,
+ * bash and busybox ash, quotes every value through `Shell.quote`, logs each step as
+ * `t=<seconds> <name>: <message>` to PID 1's stdout (stderr when that is not writable), and returns
+ * before its deadline.
+ */
+export class PosixScript {
+  /** The script's name. */
+  public readonly name: string;
+  /** The deadline in whole seconds after the script starts. */
+  public readonly deadlineSeconds: number;
+  private readonly steps: Step[] = [];
+
+  public constructor(props: PosixScriptProps) {
+    if (!/^[a-z0-9][a-z0-9.-]{0,62}$/.test(props.name)) {
+      throw new Error(`script name '${props.name}' is not valid: use lower-case letters, digits, '.' and '-'.`);
+    }
+    this.name = props.name;
+    this.deadlineSeconds = Math.floor(props.deadline.toMilliseconds() / 1000);
+    if (!(this.deadlineSeconds >= 1)) {
+      throw new Error(`script '${props.name}': deadline ${props.deadline.toMilliseconds()}ms is under 1s; a preStop script needs at least 1s.`);
+    }
+    this.steps.push(...(props.steps ?? []));
+  }
+
+  /** Appends steps. */
+  public add(...steps: Step[]): PosixScript {
+    this.steps.push(...steps);
+    return this;
+  }
+
+  /** Whether any step makes HTTP calls. */
+  public get usesHttp(): boolean {
+    return this.steps.some(s => s.usesHttp);
+  }
+
+  /** The script text. */
+  public render(): string {
+    let n = 0;
+    const ctx: RenderContext = { next: () => ++n, deadlineSeconds: this.deadlineSeconds };
+    const body = this.steps.flatMap(s => s._render(ctx));
+    const http = this.usesHttp;
+    return [
+      '#!/bin/sh',
+      `# cdk8s-graceful-shutdown: ${this.name}`,
+      '# shellcheck disable=SC2034 # gs_ok, gs_poll and gs_body are there for the steps that follow',
+      `# Returns within ${this.deadlineSeconds}s of starting. Logs go to PID 1's stdout (override: GS_LOG_TARGET).`,
+      `gs_name=${Shell.quote(this.name)}`,
+      'gs_start=$(date +%s)',
+      `gs_deadline=$((gs_start + ${this.deadlineSeconds}))`,
+      `gs_log_target=\${GS_LOG_TARGET:-${DEFAULT_LOG_TARGET}}`,
+      'gs_ok=1',
+      'gs_poll=zero',
+      "gs_nl='\n'",
+      CORE_FUNCTIONS,
+      ...(http ? [HTTP_FUNCTIONS, 'gs_http_detect'] : []),
+      `gs_log ${Shell.quote(`start (deadline t=${this.deadlineSeconds}s)${http ? ', http via ' : ''}`)}${http ? '"$gs_http_tool"' : ''}`,
+      ...body,
+      "gs_log 'done'",
+      'exit 0',
+      '',
+    ].join('\n');
+  }
+
+  /** The exec command that runs the script: `['/bin/sh', '-c', text]`. */
+  public toCommand(): string[] {
+    return ['/bin/sh', '-c', this.render()];
+  }
+}

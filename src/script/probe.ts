@@ -1,0 +1,73 @@
+import { Shell } from './shell';
+
+/**
+ * Something a poll loop counts: the body of a shell function that sets `gs_count` to a
+ * non-negative integer and returns 0, or sets `gs_why` to a reason and returns 1 when it cannot
+ * tell. "Cannot tell" is never zero: an unreachable admin endpoint must not end a drain.
+ * The body may call `gs_http METHOD URL "$(gs_cap SECONDS)" BODY [HEADER...]` when `usesHttp`.
+ */
+export interface IPollProbe {
+  /** What is counted, for the log ("active listener connections"). */
+  readonly description: string;
+  /** Whether the body calls `gs_http`. */
+  readonly usesHttp: boolean;
+  /** The function body. */
+  renderBody(): string;
+}
+
+/** Probes every pattern can use. */
+export class PollProbe {
+  /**
+   * 1 while the process whose PID is in `pidFile` is alive, 0 once it has exited (or the file is
+   * gone, as nginx removes its pid file on exit).
+   */
+  public static processAlive(pidFile: string): IPollProbe {
+    const file = Shell.quote(pidFile);
+    return {
+      description: `process in ${pidFile}`,
+      usesHttp: false,
+      renderBody: () => [
+        `if [ ! -f ${file} ]; then gs_count=0; return 0; fi`,
+        `if ! read -r gs_pid <${file}; then gs_why=${Shell.quote(`cannot read ${pidFile}`)}; return 1; fi`,
+        'case $gs_pid in \'\'|*[!0-9]*) gs_count=0; return 0 ;; esac',
+        'if kill -0 "$gs_pid" 2>/dev/null; then gs_count=1; else gs_count=0; fi',
+        'return 0',
+      ].join('\n'),
+    };
+  }
+
+  /**
+   * The number of sockets listening on any of `ports` (TCP, IPv4 and IPv6), read from
+   * `/proc/net/tcp` and `/proc/net/tcp6`, which show every socket of the pod's network namespace.
+   */
+  public static listeningTcpPorts(ports: number[]): IPollProbe {
+    if (ports.length === 0) throw new Error('listeningTcpPorts needs at least one port.');
+    for (const p of ports) {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`port ${p} is out of range: use 1-65535.`);
+    }
+    // /proc/net/tcp writes local_address as HEXIP:HEXPORT (upper-case, 4 digits) and st 0A for LISTEN.
+    const pattern = ports.map(p => `*:${p.toString(16).toUpperCase().padStart(4, '0')}`).join('|');
+    return {
+      description: `sockets listening on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`,
+      usesHttp: false,
+      renderBody: () => [
+        'gs_count=0',
+        'gs_seen=0',
+        'for gs_f in /proc/net/tcp /proc/net/tcp6; do',
+        '  [ -r "$gs_f" ] || continue',
+        '  gs_seen=1',
+        '  while read -r _ gs_local _ gs_st _; do',
+        '    [ "$gs_st" = 0A ] || continue',
+        '    case $gs_local in',
+        `      ${pattern}) gs_count=$((gs_count + 1)) ;;`,
+        '    esac',
+        '  done <"$gs_f"',
+        'done',
+        'if [ "$gs_seen" = 0 ]; then gs_why=\'/proc/net/tcp is not readable\'; return 1; fi',
+        'return 0',
+      ].join('\n'),
+    };
+  }
+
+  private constructor() {}
+}

@@ -1,0 +1,83 @@
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Shell quoting: the one place where a value from props becomes shell text. */
+export class Shell {
+  /**
+   * Quotes a value as one POSIX sh word that the shell reads back byte for byte: single quotes
+   * around it, each `'` written as `'\''`. NUL cannot be passed through a shell word and is refused.
+   */
+  public static quote(value: string): string {
+    if (value.includes('\0')) {
+      throw new Error(`cannot quote a value containing a NUL byte for a shell script: ${JSON.stringify(value)}. Remove the NUL byte.`);
+    }
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+  }
+
+  /** Whether a name is a valid environment variable name for POSIX sh (`[A-Za-z_][A-Za-z0-9_]*`). */
+  public static isEnvName(name: string): boolean {
+    return ENV_NAME.test(name);
+  }
+
+  /** Throws a clear error unless `name` is a valid environment variable name. */
+  public static assertEnvName(name: string, property: string): void {
+    if (!ENV_NAME.test(name)) {
+      throw new Error(`${property} '${name}' is not a valid environment variable name: use letters, digits and '_', not starting with a digit (e.g. POD_IP).`);
+    }
+  }
+
+  private constructor() {}
+}
+
+/**
+ * One shell word built from literal text (quoted) and environment variables read at run time
+ * (double-quoted `${NAME}`), e.g. a URL that carries the pod IP from the downward API.
+ */
+export class ShellWord {
+  /** A literal value, quoted. */
+  public static literal(text: string): ShellWord {
+    return new ShellWord(Shell.quote(text), text, []);
+  }
+
+  /** The value of an environment variable at run time (empty when unset). */
+  public static env(name: string): ShellWord {
+    Shell.assertEnvName(name, 'environment variable');
+    return new ShellWord(`"\${${name}}"`, `\${${name}}`, [name]);
+  }
+
+  /** Several words glued into one, e.g. `concat([literal('http://x/?ip='), env('POD_IP')])`. */
+  public static concat(parts: ShellWord[]): ShellWord {
+    if (parts.length === 0) return ShellWord.literal('');
+    return new ShellWord(parts.map(p => p.text).join(''), parts.map(p => p.display).join(''), parts.flatMap(p => p.envNames));
+  }
+
+  /**
+   * Parses `${NAME}` references out of a template written by this library (never a user value:
+   * encode those with `encodeURIComponent`, which escapes `$`, `{` and `}`), e.g.
+   * `http://nacos:8848/nacos/v1/ns/instance?ip=${POD_IP}&port=8080`.
+   */
+  public static template(template: string): ShellWord {
+    const parts: ShellWord[] = [];
+    const re = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+    let last = 0;
+    for (let m = re.exec(template); m; m = re.exec(template)) {
+      if (m.index > last) parts.push(ShellWord.literal(template.slice(last, m.index)));
+      parts.push(ShellWord.env(m[1]));
+      last = m.index + m[0].length;
+    }
+    if (last < template.length || parts.length === 0) parts.push(ShellWord.literal(template.slice(last)));
+    return ShellWord.concat(parts);
+  }
+
+  /** The shell text: safe to paste as one word. */
+  public readonly text: string;
+  /** How the word reads for people and logs, with `${NAME}` for variables. */
+  public readonly display: string;
+  /** The environment variables the word reads. */
+  public readonly envNames: string[];
+
+  private constructor(text: string, display: string, envNames: string[]) {
+    this.text = text;
+    this.display = display;
+    this.envNames = envNames;
+  }
+}

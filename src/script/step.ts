@@ -1,0 +1,196 @@
+import { Duration } from 'cdk8s';
+import { formatDuration } from '../plan/duration-format';
+import { HttpCallOptions, renderHttpArgs } from './http';
+import { IPollProbe } from './probe';
+import { Shell } from './shell';
+
+/** Options of {@link Step.pollUntilZero}. */
+export interface PollOptions {
+  /** What to count. */
+  readonly probe: IPollProbe;
+  /**
+   * How long to wait between polls.
+   * @default Duration.seconds(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * When to give up, in time since the script started; capped by the script's deadline.
+   * @default the script's deadline
+   */
+  readonly until?: Duration;
+  /**
+   * What the loop waits for, for the log.
+   * @default the probe's description
+   */
+  readonly description?: string;
+}
+
+/** Options of {@link Step.run}. */
+export interface RunOptions {
+  /**
+   * Terminate the command after this long; capped by the script's deadline.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+}
+
+/** What a step needs from the script it is rendered into. @internal */
+export interface RenderContext {
+  /** A fresh number, for function names. */
+  next(): number;
+  /** The script's deadline in whole seconds. */
+  readonly deadlineSeconds: number;
+}
+
+/** One step of a {@link PosixScript}. Every step logs what it does and never exits the script. */
+export class Step {
+  /** Writes `t=<s> <name>: <message>` to the log. */
+  public static log(message: string): Step {
+    return new Step(false, () => [`gs_log ${Shell.quote(message)}`]);
+  }
+
+  /** Sleeps for `duration` (whole seconds), cut short by the deadline. */
+  public static sleep(duration: Duration, reason: string): Step {
+    const s = wholeSeconds(duration, 'sleep');
+    return new Step(false, () => [
+      `gs_log ${Shell.quote(`sleep ${formatDuration(duration)}: ${reason}`)}`,
+      `gs_sleep_until $(($(date +%s) - gs_start + ${s}))`,
+    ]);
+  }
+
+  /** Sleeps until `at` (whole seconds) after the script started: plan phases end at fixed offsets. */
+  public static sleepUntil(at: Duration, reason: string): Step {
+    const s = wholeSeconds(at, 'sleepUntil');
+    return new Step(false, () => [
+      `gs_log ${Shell.quote(`wait until t=${s}s: ${reason}`)}`,
+      `gs_sleep_until ${s}`,
+    ]);
+  }
+
+  /** Makes an HTTP call; sets `gs_ok` to 1 on a 2xx answer, else 0, and keeps the body in `gs_body`. */
+  public static http(call: HttpCallOptions): Step {
+    const timeout = wholeSeconds(call.timeout ?? Duration.seconds(2), 'http timeout');
+    if (timeout < 1) throw new Error('http timeout must be at least 1s.');
+    const what = call.description ?? `${call.method} ${call.url.display}`;
+    return new Step(true, () => [
+      `if gs_body=$(gs_http ${renderHttpArgs(call, `"$(gs_cap ${timeout})"`)} 2>/dev/null); then`,
+      '  gs_ok=1',
+      `  gs_log ${Shell.quote(`${what}: ok`)}`,
+      'else',
+      '  gs_rc=$?',
+      '  gs_ok=0',
+      `  gs_log ${Shell.quote(`${what}: failed: `)}"$(gs_http_why "$gs_rc")"`,
+      'fi',
+    ]);
+  }
+
+  /** Runs a command (every argument quoted); sets `gs_ok`; logs the first line of its output on failure. */
+  public static run(command: string[], description: string, options: RunOptions = {}): Step {
+    if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
+    const timeout = wholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout');
+    const argv = command.map(a => Shell.quote(a)).join(' ');
+    return new Step(false, () => [
+      `if gs_out=$(gs_bounded "$(gs_cap ${timeout})" ${argv} 2>&1); then`,
+      '  gs_ok=1',
+      `  gs_log ${Shell.quote(`${description}: ok`)}`,
+      'else',
+      '  gs_rc=$?',
+      '  gs_ok=0',
+      `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: \${gs_out%%"$gs_nl"*}"`,
+      'fi',
+    ]);
+  }
+
+  /**
+   * Polls `probe` every interval until it counts zero or `until` has passed. Sets `gs_poll` to
+   * `zero` or `deadline`. A probe that cannot tell is logged and retried, never taken as zero.
+   */
+  public static pollUntilZero(options: PollOptions): Step {
+    const interval = wholeSeconds(options.interval ?? Duration.seconds(1), 'poll interval');
+    if (interval < 1) throw new Error('poll interval must be at least 1s.');
+    const until = options.until ? wholeSeconds(options.until, 'poll until') : undefined;
+    const what = options.description ?? options.probe.description;
+    return new Step(options.probe.usesHttp, ctx => {
+      const fn = `gs_probe_${ctx.next()}`;
+      const untilS = Math.min(until ?? ctx.deadlineSeconds, ctx.deadlineSeconds);
+      const q = (s: string) => Shell.quote(s);
+      return [
+        `${fn}() {`,
+        ...options.probe.renderBody().split('\n').map(l => `  ${l}`),
+        '}',
+        `gs_log ${q(`waiting until ${what} is 0 (every ${interval}s, until t=${untilS}s)`)}`,
+        `gs_until=$((gs_start + ${untilS}))`,
+        'if [ "$gs_until" -gt "$gs_deadline" ]; then gs_until=$gs_deadline; fi',
+        'gs_poll=deadline',
+        'gs_last=',
+        'gs_last_log=0',
+        'while :; do',
+        `  if ${fn}; then`,
+        '    if [ "$gs_count" -eq 0 ]; then',
+        `      gs_log ${q(`${what}: 0`)}`,
+        '      gs_poll=zero',
+        '      break',
+        '    fi',
+        '    gs_state="$gs_count"',
+        '  else',
+        '    gs_state="unknown ($gs_why), retrying"',
+        '  fi',
+        '  gs_now=$(date +%s)',
+        '  if [ "$gs_state" != "$gs_last" ] || [ $((gs_now - gs_last_log)) -ge 30 ]; then',
+        `    gs_log ${q(`${what}: `)}"$gs_state"`,
+        '    gs_last=$gs_state',
+        '    gs_last_log=$gs_now',
+        '  fi',
+        '  if [ "$gs_now" -ge "$gs_until" ]; then',
+        `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
+        '    break',
+        '  fi',
+        '  gs_s=$((gs_until - gs_now))',
+        `  if [ "$gs_s" -gt ${interval} ]; then gs_s=${interval}; fi`,
+        '  sleep "$gs_s"',
+        'done',
+      ];
+    });
+  }
+
+  /** Runs `steps` only when the last HTTP call or command failed (`gs_ok` is not 1). */
+  public static whenLastFailed(steps: Step[]): Step {
+    return Step.guarded('[ "$gs_ok" != 1 ]', steps);
+  }
+
+  /** Runs `steps` only when the last poll did not reach zero before its deadline. */
+  public static whenPollDidNotReachZero(steps: Step[]): Step {
+    return Step.guarded('[ "$gs_poll" != zero ]', steps);
+  }
+
+  private static guarded(test: string, steps: Step[]): Step {
+    return new Step(steps.some(s => s.usesHttp), ctx => [
+      `if ${test}; then`,
+      ...steps.flatMap(s => s._render(ctx)).map(l => `  ${l}`),
+      '  :',
+      'fi',
+    ]);
+  }
+
+  /** Whether the step makes HTTP calls (the script then carries the HTTP helper). */
+  public readonly usesHttp: boolean;
+  private readonly renderer: (ctx: RenderContext) => string[];
+
+  private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[]) {
+    this.usesHttp = usesHttp;
+    this.renderer = renderer;
+  }
+
+  /** @internal */
+  public _render(ctx: RenderContext): string[] {
+    return this.renderer(ctx);
+  }
+}
+
+function wholeSeconds(d: Duration, what: string): number {
+  const ms = d.toMilliseconds();
+  if (!Number.isFinite(ms) || ms < 0 || ms % 1000 !== 0) {
+    throw new Error(`${what} ${ms}ms must be a whole, non-negative number of seconds (shell sleep and date work in seconds).`);
+  }
+  return ms / 1000;
+}
