@@ -1,2 +1,3 @@
 export * from './plan';
 export * from './script';
+export * from './workload';

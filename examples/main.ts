@@ -1,0 +1,51 @@
+import { App, Chart, ChartProps, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
+
+/**
+ * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
+ * writes dist-k8s/*.k8s.yaml and prints every workload's shutdown timeline.
+ */
+
+/** A plain web API on the base construct: wait for endpoint propagation, then let the app drain. */
+export class WebApiChart extends Chart {
+  public readonly workload: GracefulWorkload;
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, props);
+    const plan = ShutdownPlan.standard({
+      propagation: Duration.seconds(10),
+      stopTimeout: Duration.seconds(20),
+      margin: Duration.seconds(2),
+    });
+    this.workload = new GracefulWorkload(this, 'web-api', { plan, replicas: 3 });
+    this.workload.addContainer({
+      name: 'app',
+      image: 'ghcr.io/example/web-api:1.4.2',
+      portNumber: 8080,
+      preStop: PreStopHook.script(new PosixScript({ name: 'web-api-prestop', deadline: plan.preStopDeadline })
+        .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy and the ingress'))),
+    });
+    this.workload.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
+  }
+}
+
+/** Every workload of the example app with its plan, for printing timelines. */
+export interface ExampleWorkload {
+  readonly name: string;
+  readonly plan: ShutdownPlan;
+}
+
+export function buildExampleApp(app: App): ExampleWorkload[] {
+  const web = new WebApiChart(app, 'web-api');
+  return [{ name: 'web-api', plan: web.workload.plan }];
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist-k8s' });
+  const workloads = buildExampleApp(app);
+  app.synth();
+  for (const w of workloads) {
+    console.log(`\n== ${w.name}\n${w.plan.toString()}`);
+  }
+  console.log(`\nwrote ${app.outdir}/`);
+}

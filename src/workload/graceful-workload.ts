@@ -1,0 +1,198 @@
+import { ApiObject, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ShutdownPlan } from '../plan';
+import { withConstructPath } from './errors';
+import { KubernetesVersion } from './kubernetes-version';
+import { PreStopHook } from './prestop-hook';
+import { installSchemaEscape } from './schema-escape';
+
+/** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
+export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
+
+/** A container of a {@link GracefulWorkload}: cdk8s-plus container props plus the preStop hook. */
+export interface GracefulContainerProps extends kplus.ContainerProps {
+  /**
+   * What the container does before its stop signal. Takes precedence over `lifecycle.preStop`.
+   * @default no preStop hook
+   */
+  readonly preStop?: PreStopHook;
+}
+
+/** Props of a {@link GracefulWorkload}. */
+export interface GracefulWorkloadProps {
+  /** The shutdown plan every timing is derived from. */
+  readonly plan: ShutdownPlan;
+  /**
+   * Number of replicas.
+   * @default 2 (one replica cannot roll without a gap when a node drains)
+   */
+  readonly replicas?: number;
+  /**
+   * The Kubernetes version the manifests target.
+   * @default KubernetesVersion.V1_28
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /**
+   * Extra pod labels.
+   * @default none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod annotations.
+   * @default none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * Rolling-update surge. maxUnavailable is always 0: capacity is added before any is taken down.
+   * @default PercentOrAbsolute.absolute(1)
+   */
+  readonly maxSurge?: kplus.PercentOrAbsolute;
+  /**
+   * Pods the PodDisruptionBudget lets voluntary disruptions (node drains) take down at once.
+   * @default 1
+   */
+  readonly pdbMaxUnavailable?: number;
+  /**
+   * Pod security context. cdk8s-plus's defaults (non-root) stay on unless you change them here.
+   * @default cdk8s-plus defaults
+   */
+  readonly securityContext?: kplus.PodSecurityContextProps;
+  /**
+   * Whether the pod shares one process namespace between its containers (a sidecar can then see
+   * the app's processes).
+   * @default false
+   */
+  readonly shareProcessNamespace?: boolean;
+}
+
+/** Resource requests sized for a small proxy or web server, instead of cdk8s-plus's 1 CPU / 512Mi. */
+export const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(100) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+};
+
+/**
+ * The base every pattern composes: a cdk8s-plus-28 Deployment whose grace period, preStop hooks
+ * and plan annotation come from one {@link ShutdownPlan}, a rolling update that never takes
+ * capacity down first (maxUnavailable 0), a PodDisruptionBudget, and an optional Service.
+ */
+export class GracefulWorkload extends Construct {
+  /** The plan. */
+  public readonly plan: ShutdownPlan;
+  /** The Kubernetes version targeted. */
+  public readonly kubernetesVersion: KubernetesVersion;
+  /** Escape hatch: the Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** Escape hatch: the PodDisruptionBudget. */
+  public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
+  private _service?: kplus.Service;
+
+  public constructor(scope: Construct, id: string, props: GracefulWorkloadProps) {
+    super(scope, id);
+    this.plan = props.plan;
+    this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new Error(`${this.node.path}: replicas ${replicas} is not a whole number >= 0.`);
+    }
+    const pdbMaxUnavailable = props.pdbMaxUnavailable ?? 1;
+    if (!Number.isInteger(pdbMaxUnavailable) || pdbMaxUnavailable < 1) {
+      throw new Error(`${this.node.path}: pdbMaxUnavailable ${pdbMaxUnavailable} must be a whole number >= 1, or node drains block forever.`);
+    }
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      replicas,
+      terminationGracePeriod: this.plan.terminationGracePeriod,
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: props.maxSurge ?? kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      podMetadata: {
+        labels: props.podLabels,
+        annotations: {
+          ...props.podAnnotations,
+          [PLAN_ANNOTATION]: JSON.stringify(planAnnotation(this.plan)),
+        },
+      },
+      securityContext: props.securityContext,
+    });
+    const apiObject = ApiObject.of(this.deployment);
+    if (props.shareProcessNamespace) {
+      apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/shareProcessNamespace', true));
+    }
+    installSchemaEscape(apiObject);
+
+    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Budget', {
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(pdbMaxUnavailable),
+        selector: { matchLabels: this.deployment.matchLabels },
+      },
+    });
+  }
+
+  /** The Service, once `exposeViaService` has been called. */
+  public get service(): kplus.Service | undefined {
+    return this._service;
+  }
+
+  /** Adds an app container with its preStop hook, and the default resources unless given. */
+  public addContainer(props: GracefulContainerProps): kplus.Container {
+    return withConstructPath(this, () => this.deployment.addContainer(this.containerProps(props)));
+  }
+
+  /**
+   * Adds a sidecar: a native sidecar (init container with `restartPolicy: Always`, stopped after
+   * the app containers) on Kubernetes 1.29+, an ordinary container before.
+   */
+  public addSidecar(props: GracefulContainerProps): kplus.Container {
+    return withConstructPath(this, () => this.kubernetesVersion.supportsNativeSidecars
+      ? this.deployment.addInitContainer({ ...this.containerProps(props), restartPolicy: kplus.ContainerRestartPolicy.ALWAYS })
+      : this.deployment.addContainer(this.containerProps(props)));
+  }
+
+  /** Whether sidecars added with `addSidecar` are native sidecars. */
+  public get usesNativeSidecars(): boolean {
+    return this.kubernetesVersion.supportsNativeSidecars;
+  }
+
+  /** Exposes the pods through a Service (once). */
+  public exposeViaService(options: kplus.DeploymentExposeViaServiceOptions): kplus.Service {
+    if (this._service) throw new Error(`${this.node.path}: exposeViaService was already called; use the 'service' property to change it.`);
+    this._service = this.deployment.exposeViaService(options);
+    return this._service;
+  }
+
+  /** The container with this name. */
+  public container(name: string): kplus.Container {
+    const c = [...this.deployment.containers, ...this.deployment.initContainers].find(x => x.name === name);
+    if (!c) throw new Error(`${this.node.path}: no container named '${name}'.`);
+    return c;
+  }
+
+  private containerProps(props: GracefulContainerProps): kplus.ContainerProps {
+    const { preStop, ...rest } = props;
+    const handler = preStop?._toHandler(this.kubernetesVersion.supportsSleepAction);
+    return {
+      ...rest,
+      resources: props.resources ?? DEFAULT_RESOURCES,
+      lifecycle: handler ? { ...props.lifecycle, preStop: handler } : props.lifecycle,
+    };
+  }
+}
+
+/** The plan in the pod annotation: the grace period and each phase's window, in seconds. */
+function planAnnotation(plan: ShutdownPlan): object {
+  return {
+    gracePeriodSeconds: plan.terminationGracePeriodSeconds,
+    phases: plan.timeline().filter(r => r.kind).map(r => ({
+      name: r.name,
+      kind: r.kind,
+      start: r.startMillis / 1000,
+      end: r.endMillis / 1000,
+      ...(r.inPreStop ? { preStop: true } : {}),
+      ...(r.endsEarly ? { endsEarly: true } : {}),
+      description: r.description,
+    })),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './kubernetes-version';
+export * from './prestop-hook';
+export * from './graceful-workload';
