@@ -1,3 +1,4 @@
 export * from './plan';
 export * from './script';
 export * from './workload';
+export * from './checks';

@@ -1,0 +1,3 @@
+export * from './model';
+export * from './rule-pack';
+export * from './validation';

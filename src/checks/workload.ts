@@ -1,0 +1,272 @@
+/**
+ * Reading pod templates out of Kubernetes objects, and what the rules need from containers and
+ * hooks. Module-internal: not part of the jsii API.
+ */
+import { PodTemplateTarget } from './model';
+import { IstioProxyConfig, parseGoDuration, parseIstioProxyConfig } from './parse';
+import { analyzeScript, ScriptAnalysis } from './shell';
+
+/** An object to check, with where it comes from. */
+export interface LocatedObject {
+  readonly object: unknown;
+  readonly source?: string;
+  readonly line?: number;
+}
+
+/** Where the pod template sits in each workload kind. */
+const TEMPLATE_PATHS: Record<string, string[]> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  PodTemplate: ['template'],
+  Pod: [],
+};
+
+/** The kinds whose pod templates are checked. */
+export const WORKLOAD_KINDS = Object.keys(TEMPLATE_PATHS);
+
+/** A workload read from an object. */
+export interface ExtractedWorkload {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly podTemplate: any;
+}
+
+/** The outcome of reading one object: a workload, a Service, or a reason it was skipped. */
+export type ExtractResult =
+  | { readonly type: 'workload'; readonly workload: ExtractedWorkload }
+  | { readonly type: 'service'; readonly namespace?: string; readonly selector?: Record<string, string> }
+  | { readonly type: 'skipped'; readonly kind: string; readonly name: string; readonly namespace?: string; readonly reason: string };
+
+function isObject(x: unknown): x is Record<string, any> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Reads one Kubernetes object (already expanded out of any `List`). Never throws. */
+export function extractObject(obj: unknown): ExtractResult {
+  if (!isObject(obj)) {
+    return { type: 'skipped', kind: '(none)', name: '(none)', reason: `skipped: the document is ${Array.isArray(obj) ? 'a list' : typeof obj === 'object' ? 'empty' : `a ${typeof obj}`}, not a Kubernetes object` };
+  }
+  const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
+  const meta = isObject(obj.metadata) ? obj.metadata : {};
+  const name = typeof meta.name === 'string' ? meta.name : '(unnamed)';
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : undefined;
+  if (!kind) {
+    return { type: 'skipped', kind: '(none)', name, namespace, reason: 'skipped: the object has no kind' };
+  }
+  if (kind === 'Service') {
+    const sel = isObject(obj.spec) && isObject(obj.spec.selector) ? obj.spec.selector as Record<string, string> : undefined;
+    return { type: 'service', namespace, selector: sel };
+  }
+  const path = TEMPLATE_PATHS[kind];
+  if (!path) {
+    return { type: 'skipped', kind, name, namespace, reason: `skipped: kind ${kind} is not a workload` };
+  }
+  let t: unknown = obj;
+  for (const p of path) t = isObject(t) ? t[p] : undefined;
+  if (!isObject(t) || !isObject(t.spec)) {
+    return { type: 'skipped', kind, name, namespace, reason: `skipped: ${kind} ${name} has no pod template at ${path.length ? path.join('.') : 'the top level'}.spec` };
+  }
+  return { type: 'workload', workload: { kind, name, namespace, podTemplate: t } };
+}
+
+/** Expands `kind: List` (and `*List`, as `kubectl get -o yaml` prints) into its items. */
+export function expandLists(obj: unknown): unknown[] {
+  if (isObject(obj) && typeof obj.kind === 'string' && /List$/.test(obj.kind) && Array.isArray(obj.items)) {
+    return obj.items.flatMap(expandLists);
+  }
+  return [obj];
+}
+
+/** Whether a Service selector selects these pod labels. */
+export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === String(v));
+}
+
+/** Builds the rule input for a workload. */
+export function toTarget(w: ExtractedWorkload, kubernetesVersion: string, serviceSelected?: boolean): PodTemplateTarget {
+  const g = w.podTemplate.spec?.terminationGracePeriodSeconds;
+  const explicit = typeof g === 'number' && Number.isFinite(g);
+  return {
+    kind: w.kind,
+    name: w.name,
+    namespace: w.namespace,
+    podTemplate: w.podTemplate,
+    gracePeriodSeconds: explicit ? g : 30,
+    gracePeriodExplicit: explicit,
+    kubernetesVersion,
+    serviceSelected,
+  };
+}
+
+/** A lifecycle hook, read. */
+export interface HookInfo {
+  readonly type: 'exec' | 'sleep' | 'httpGet' | 'tcpSocket' | 'none';
+  /** exec: the argv. */
+  readonly command?: string[];
+  /** exec through a shell (`sh -c`): the shell's base name (`sh`, `bash`, `ash`). */
+  readonly shell?: string;
+  /** exec: the script (the `-c` argument), or the argv joined for a direct command. */
+  readonly script?: string;
+  /** exec: its sleeps and loops. */
+  readonly analysis?: ScriptAnalysis;
+  /** sleep action: its seconds. */
+  readonly sleepSeconds?: number;
+  /** httpGet: `path:port`. */
+  readonly httpTarget?: string;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'mksh']);
+
+/** Reads a lifecycle handler (`preStop` or `postStart`). */
+export function hookInfo(handler: any): HookInfo {
+  if (!isObject(handler)) return { type: 'none' };
+  if (isObject(handler.sleep)) {
+    const s = Number(handler.sleep.seconds);
+    return { type: 'sleep', sleepSeconds: Number.isFinite(s) ? s : undefined };
+  }
+  if (isObject(handler.httpGet)) {
+    return { type: 'httpGet', httpTarget: `${handler.httpGet.path ?? '/'}:${handler.httpGet.port ?? '?'}` };
+  }
+  if (isObject(handler.tcpSocket)) return { type: 'tcpSocket' };
+  if (isObject(handler.exec) && Array.isArray(handler.exec.command)) {
+    const argv = (handler.exec.command as unknown[]).map(String);
+    const base = (argv[0] ?? '').split('/').pop() ?? '';
+    let shellArgs = argv.slice(1);
+    let shell = SHELLS.has(base) ? base : undefined;
+    if (base === 'busybox' && argv[1] === 'sh') {
+      shell = 'ash';
+      shellArgs = argv.slice(2);
+    }
+    if (shell) {
+      const c = shellArgs.findIndex(a => /^-[a-z]*c[a-z]*$/.test(a));
+      if (c >= 0 && c + 1 < shellArgs.length) {
+        const script = shellArgs[c + 1];
+        return { type: 'exec', command: argv, shell, script, analysis: analyzeScript(script) };
+      }
+    }
+    const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
+    return { type: 'exec', command: argv, script, analysis: analyzeScript(script) };
+  }
+  return { type: 'none' };
+}
+
+/** A container with its preStop read. */
+export interface ContainerInfo {
+  readonly name: string;
+  readonly container: any;
+  /** A native sidecar: an init container with `restartPolicy: Always`. */
+  readonly nativeSidecar: boolean;
+  readonly initContainer: boolean;
+  readonly preStop: HookInfo;
+  readonly postStart: HookInfo;
+}
+
+/** Containers, init containers and native sidecars of a pod template, with their hooks read. */
+export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
+  const spec = target.podTemplate?.spec ?? {};
+  const out: ContainerInfo[] = [];
+  const add = (list: unknown, init: boolean) => {
+    if (!Array.isArray(list)) return;
+    for (const c of list) {
+      if (!isObject(c)) continue;
+      out.push({
+        name: typeof c.name === 'string' ? c.name : '(unnamed)',
+        container: c,
+        initContainer: init,
+        nativeSidecar: init && c.restartPolicy === 'Always',
+        preStop: hookInfo(c.lifecycle?.preStop),
+        postStart: hookInfo(c.lifecycle?.postStart),
+      });
+    }
+  };
+  add(spec.initContainers, true);
+  add(spec.containers, false);
+  return out;
+}
+
+/** Istio facts about a pod template. */
+export interface IstioInfo {
+  /** Whether the pod gets (or has) an Istio sidecar. */
+  readonly injected: boolean;
+  /** The sidecar runs as a native sidecar (init container with restartPolicy Always). */
+  readonly native: boolean;
+  readonly config: IstioProxyConfig;
+  /** terminationDrainDuration in ms (Istio's default 5s when unset). */
+  readonly drainMillis: number;
+  readonly drainText: string;
+  readonly exitOnZero: boolean;
+  /** MINIMUM_DRAIN_DURATION in ms (default 5s). */
+  readonly minimumDrainMillis: number;
+}
+
+/** Reads Istio's annotation, labels and injected sidecar. */
+export function istioInfo(target: PodTemplateTarget): IstioInfo {
+  const meta = target.podTemplate?.metadata ?? {};
+  const ann: Record<string, string> = isObject(meta.annotations) ? meta.annotations : {};
+  const labels: Record<string, string> = isObject(meta.labels) ? meta.labels : {};
+  const text = ann['proxy.istio.io/config'];
+  const config = typeof text === 'string' ? parseIstioProxyConfig(text) : { proxyMetadata: {} };
+  const proxy = containersOf(target).find(c => c.name === 'istio-proxy');
+  const env: Record<string, string> = {};
+  if (proxy && Array.isArray(proxy.container.env)) {
+    for (const e of proxy.container.env) if (isObject(e) && typeof e.name === 'string') env[e.name] = String(e.value ?? '');
+  }
+  const meta2 = { ...env, ...config.proxyMetadata };
+  const injectOff = String(ann['sidecar.istio.io/inject'] ?? labels['sidecar.istio.io/inject']) === 'false';
+  const injected = !injectOff && (proxy !== undefined || typeof text === 'string' ||
+    String(ann['sidecar.istio.io/inject'] ?? labels['sidecar.istio.io/inject']) === 'true');
+  const minText = meta2.MINIMUM_DRAIN_DURATION;
+  return {
+    injected,
+    native: proxy?.nativeSidecar ?? false,
+    config,
+    drainMillis: config.terminationDrainMillis ?? 5000,
+    drainText: config.terminationDrainText ?? '5s (Istio default)',
+    exitOnZero: String(meta2.EXIT_ON_ZERO_ACTIVE_CONNECTIONS).toLowerCase() === 'true',
+    minimumDrainMillis: (minText !== undefined ? parseGoDuration(minText) : undefined) ?? 5000,
+  };
+}
+
+/** What a preStop hook waits, as far as it can be read. */
+export interface PreStopWait {
+  /** Fixed waits (sleep action, top-level sleeps), in seconds. */
+  readonly fixedSeconds: number;
+  /** The longest the hook may run when it can be read (fixed waits plus loop bounds), in seconds. */
+  readonly boundSeconds?: number;
+  /** Whether the hook waits at all (sleeps, loops, an httpGet or a binary that blocks). */
+  readonly waits: boolean;
+}
+
+const NON_WAITING = new Set(['nginx', 'kill', 'pkill', 'killall', 'wget', 'curl', 'rm', 'touch', 'echo', 'true', 'envoy', 'printf']);
+
+/** How long a preStop waits. */
+export function preStopWait(h: HookInfo): PreStopWait {
+  switch (h.type) {
+    case 'sleep':
+      return { fixedSeconds: h.sleepSeconds ?? 0, boundSeconds: h.sleepSeconds, waits: (h.sleepSeconds ?? 0) > 0 };
+    case 'httpGet':
+      return { fixedSeconds: 0, waits: true };
+    case 'exec': {
+      const a = h.analysis!;
+      const loopsBounded = a.loops.every(l => l.boundSeconds !== undefined);
+      const bound = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
+      const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
+      const unknownBinary = !h.shell && !NON_WAITING.has(base) && base !== 'sleep';
+      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: unknownBinary ? undefined : bound, waits: a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary };
+    }
+    default:
+      return { fixedSeconds: 0, boundSeconds: 0, waits: false };
+  }
+}
+
+/** `objectKind/name` with the namespace when there is one, as messages name objects. */
+export function objectRef(t: { kind: string; name: string; namespace?: string }): string {
+  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+}
