@@ -5,6 +5,7 @@ import { Duration } from 'cdk8s';
  * `1m30s`, `2h`, `1d`. Whole units only above a minute, so `90s` reads `1m30s`.
  */
 export function formatMillis(ms: number): string {
+  if (!Number.isFinite(ms)) return `${ms}ms`;
   if (ms < 60_000) {
     const s = Math.round(ms) / 1000;
     return `${Number.isInteger(s) ? s : Number(s.toFixed(3))}s`;
@@ -29,5 +30,6 @@ export function formatDuration(d: Duration): string {
 
 /** Whole seconds, rounded up: Kubernetes takes integer seconds and rounding down would cut a phase short. */
 export function ceilSeconds(d: Duration): number {
-  return Math.ceil(d.toMilliseconds() / 1000 - 1e-9);
+  // `+ 0` turns the -0 of Math.ceil(-1e-9) into 0.
+  return Math.ceil(d.toMilliseconds() / 1000 - 1e-9) + 0;
 }
