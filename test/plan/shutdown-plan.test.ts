@@ -34,7 +34,9 @@ describe('duration formatting', () => {
 
 describe('ShutdownPlan arithmetic', () => {
   test('the grace period is the sum of the bounds', () => {
-    const plan = new ShutdownPlan({ phases: [phase(PhaseKind.PROPAGATE, s(12)), phase(PhaseKind.DRAIN, s(30)), phase(PhaseKind.STOP, s(3)), phase(PhaseKind.MARGIN, s(2))] });
+    const plan = new ShutdownPlan({
+      phases: [phase(PhaseKind.PROPAGATE, s(12)), phase(PhaseKind.DRAIN, s(30)), phase(PhaseKind.STOP, s(3)), phase(PhaseKind.MARGIN, s(2))],
+    });
     expect(plan.terminationGracePeriodSeconds).toBe(47);
     expect(plan.requiredGracePeriod.toSeconds()).toBe(47);
     expect(plan.pinned).toBe(false);
@@ -73,7 +75,9 @@ describe('ShutdownPlan arithmetic', () => {
       [PhaseKind.DEREGISTER, true], [PhaseKind.PROPAGATE, true], [PhaseKind.DRAIN, true], [PhaseKind.STOP, false], [PhaseKind.MARGIN, false],
     ]);
     expect(plan.preStopDeadline.toSeconds()).toBe(3);
-    const stopInPreStop = new ShutdownPlan({ phases: [phase(PhaseKind.DRAIN, s(5), { inPreStop: false }), phase(PhaseKind.STOP, s(4), { inPreStop: true })] });
+    const stopInPreStop = new ShutdownPlan({
+      phases: [phase(PhaseKind.DRAIN, s(5), { inPreStop: false }), phase(PhaseKind.STOP, s(4), { inPreStop: true })],
+    });
     expect(stopInPreStop.phases.map(p => p.inPreStop)).toEqual([false, true]);
     expect(stopInPreStop.preStopDeadline.toSeconds()).toBe(9);
   });

@@ -70,7 +70,10 @@ export interface ScriptResult {
   readonly code: number | null;
   /** The signal that ended the script, if any. */
   readonly signal: NodeJS.Signals | null;
+  /** stdout decoded as UTF-8. */
   readonly stdout: string;
+  /** stdout as bytes, for byte-exact comparisons. */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
   /** The log lines, e.g. `t=0 my-script: start (deadline t=5s)`. */
   readonly log: string[];
@@ -176,10 +179,10 @@ export async function runScript(text: string, options: RunScriptOptions = {}): P
   const started = Date.now();
   const child = spawn(cmd, args, { cwd: options.cwd ?? dir, env, detached: true, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', d => { stdout += d; });
-  child.stderr!.on('data', d => { stderr += d; });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
   const killGroup = (signal: NodeJS.Signals) => {
     try {
       if (child.pid) process.kill(-child.pid, signal);
@@ -207,11 +210,13 @@ export async function runScript(text: string, options: RunScriptOptions = {}): P
   });
   const log = fs.readFileSync(logFile, 'utf8').split('\n').filter(l => l.length > 0);
   fs.rmSync(dir, { recursive: true, force: true });
+  const stdoutBytes = Buffer.concat(out);
   return {
     code,
     signal,
-    stdout,
-    stderr,
+    stdout: stdoutBytes.toString('utf8'),
+    stdoutBytes,
+    stderr: Buffer.concat(err).toString('utf8'),
     log,
     messages: log.map(l => LOG_LINE.exec(l)?.[3] ?? l),
     elapsedMs,
