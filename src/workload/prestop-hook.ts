@@ -55,7 +55,7 @@ export class PreStopHook {
 
   /** @internal */ public readonly _kind: PreStopKind;
   /** The script, for `script` hooks. */
-  public readonly script?: PosixScript;
+  public readonly posixScript?: PosixScript;
   /** The seconds, for `sleep` hooks. */
   public readonly sleepSeconds?: number;
   private readonly path?: string;
@@ -63,7 +63,7 @@ export class PreStopHook {
 
   private constructor(kind: PreStopKind, script?: PosixScript, sleepSeconds?: number, path?: string, httpOptions?: PreStopHttpGetOptions) {
     this._kind = kind;
-    this.script = script;
+    this.posixScript = script;
     this.sleepSeconds = sleepSeconds;
     this.path = path;
     this.httpOptions = httpOptions;
@@ -80,7 +80,7 @@ export class PreStopHook {
       case PreStopKind.NONE:
         return undefined;
       case PreStopKind.SCRIPT:
-        return kplus.Handler.fromCommand(this.script!.toCommand());
+        return kplus.Handler.fromCommand(this.posixScript!.toCommand());
       case PreStopKind.SLEEP:
         return kplus.Handler.fromCommand(useSleepAction ? [SLEEP_PLACEHOLDER, String(this.sleepSeconds)] : ['sleep', String(this.sleepSeconds)]);
       case PreStopKind.HTTP_GET:
