@@ -306,7 +306,9 @@ export function analyzeScript(script: string): ScriptAnalysis {
     }
     const perIterationSeconds = body.filter(isSleep).reduce((s, b) => s + (sleepSeconds(b) ?? 0), 0) +
       [c, ...body].reduce((s, b) => s + requestTimeoutSeconds(b.text), 0);
-    const byCount = iterations === undefined ? undefined : iterations * perIterationSeconds;
+    // A loop that neither sleeps nor makes requests (argument shuffling, line reading) takes no time worth counting.
+    const takesTime = body.some(isSleep) || perIterationSeconds > 0 || /\b(wget|curl|nc|gs_http|pgrep|kill)\b/.test(text);
+    const byCount = !takesTime ? 0 : iterations === undefined ? undefined : iterations * perIterationSeconds;
     const boundSeconds = deadlineSeconds !== undefined && byCount !== undefined ? Math.min(deadlineSeconds, byCount) : deadlineSeconds ?? byCount;
     loops.push({
       keyword,
