@@ -12,11 +12,12 @@ export const CORE_FUNCTIONS = `gs_log() {
   fi
 }
 
-# gs_cap SECONDS: SECONDS, or fewer when the deadline is nearer (at least 1).
+# gs_cap SECONDS: SECONDS, or fewer when the deadline is nearer; 0 once the deadline has passed
+# (gs_bounded and gs_http then do not start anything).
 gs_cap() {
   gs_c=$((gs_deadline - $(date +%s)))
   if [ "$1" -lt "$gs_c" ]; then gs_c=$1; fi
-  if [ "$gs_c" -lt 1 ]; then gs_c=1; fi
+  if [ "$gs_c" -lt 0 ]; then gs_c=0; fi
   echo "$gs_c"
 }
 
@@ -28,10 +29,12 @@ gs_sleep_until() {
   if [ "$gs_s" -gt 0 ]; then sleep "$gs_s"; fi
 }
 
-# gs_bounded SECONDS CMD...: run CMD, terminating it after SECONDS (exit 143 then).
+# gs_bounded SECONDS CMD...: run CMD, terminating it after SECONDS (exit 143 then); with 0 seconds
+# left, CMD does not start (exit 124).
 gs_bounded() {
   gs_to=$1
   shift
+  if [ "$gs_to" -lt 1 ]; then return 124; fi
   "$@" &
   gs_pid=$!
   (sleep "$gs_to"; kill "$gs_pid" 2>/dev/null) >/dev/null 2>&1 &
@@ -67,6 +70,8 @@ gs_http() {
   gs_t=$3
   gs_b=$4
   shift 4
+  # No time left: send nothing (curl would take --max-time 0 as no limit at all).
+  if [ "$gs_t" -lt 1 ]; then return 124; fi
   gs_n=$#
   while [ "$gs_n" -gt 0 ]; do
     set -- "$@" --header "$1"
@@ -83,9 +88,9 @@ gs_http() {
       ;;
     wget)
       if [ "$gs_m" = GET ]; then
-        gs_bounded "$gs_t" wget -q -O - -t 1 -T "$gs_t" "$@" "$gs_u"
+        gs_bounded "$gs_t" wget -q -O - -t 1 "$@" "$gs_u"
       else
-        gs_bounded "$gs_t" wget -q -O - -t 1 -T "$gs_t" --method="$gs_m" --body-data="$gs_b" "$@" "$gs_u"
+        gs_bounded "$gs_t" wget -q -O - -t 1 --method="$gs_m" --body-data="$gs_b" "$@" "$gs_u"
       fi
       ;;
     busybox-wget)
@@ -109,6 +114,7 @@ gs_http() {
 # gs_http_why EXIT_CODE: the reason an HTTP call failed, in words.
 gs_http_why() {
   case $gs_http_tool:$1 in
+    *:124) echo "the script's deadline has passed, not attempted" ;;
     *:143) echo "no answer within the timeout" ;;
     *:125) echo "busybox wget sends only GET and POST: add curl or GNU wget to the image" ;;
     *:127) echo "neither curl nor wget is in the image" ;;
@@ -120,6 +126,7 @@ gs_http_why() {
     curl:56) echo "curl: connection reset" ;;
     wget:4) echo "wget: network failure" ;;
     wget:8) echo "wget: HTTP error status" ;;
+    busybox*:1) echo "busybox wget: HTTP error status or no connection" ;;
     *) echo "$gs_http_tool exit $1" ;;
   esac
 }`;
