@@ -2,3 +2,4 @@ export * from './plan';
 export * from './script';
 export * from './workload';
 export * from './checks';
+export * from './nginx';

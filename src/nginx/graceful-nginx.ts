@@ -1,0 +1,387 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
+import { formatDuration } from '../plan/duration-format';
+import { IPollProbe, PollProbe, PosixScript, Shell, Step } from '../script';
+import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
+import { establishedConnectionsProbe } from './connections-probe';
+import { NginxCutOver } from './cut-over';
+import { assertPort, checkUserNginxConf, renderNginxConf } from './nginx-conf';
+
+/**
+ * The default image: nginx's own unprivileged build. It runs as uid 101 (so it passes
+ * cdk8s-plus's runAsNonRoot default), listens on 8080, and declares `STOPSIGNAL SIGQUIT`
+ * (graceful), per nginxinc/docker-nginx-unprivileged `stable/alpine-slim/Dockerfile`.
+ * The official `nginx` image runs as root.
+ */
+export const DEFAULT_NGINX_IMAGE = 'nginxinc/nginx-unprivileged:1.26-alpine';
+
+/** Where GracefulNginx puts things inside the container. Each directory is its own volume. */
+export const NGINX_PATHS = {
+  /** The ConfigMap with nginx.conf is mounted here. */
+  configDir: '/etc/nginx/graceful',
+  /** nginx.conf inside `configDir`. */
+  configFile: '/etc/nginx/graceful/nginx.conf',
+  /** emptyDir for the pid file and the readiness file. */
+  runDir: '/run/nginx',
+  /** The pid file the preStop polls until the master has exited. */
+  pidFile: '/run/nginx/nginx.pid',
+  /** The readiness file: postStart creates it, the probe tests it, preStop removes it. */
+  readyFile: '/run/nginx/ready',
+  /** emptyDir for client_body_temp, proxy_temp, ... */
+  tempDir: '/var/cache/nginx',
+};
+
+/** The largest keepalive_timeout accepted without `allowLongKeepalive`. */
+export const MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS = 10;
+
+/** Props of a {@link GracefulNginx}. */
+export interface GracefulNginxProps {
+  /**
+   * The nginx image. It must run nginx >= 1.19.10 (`keepalive_time`) and have `/bin/sh`.
+   * @default DEFAULT_NGINX_IMAGE (nginxinc/nginx-unprivileged, uid 101, port 8080, STOPSIGNAL SIGQUIT)
+   */
+  readonly image?: string;
+  /**
+   * The port nginx listens on (the generated server block and the probes use it).
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * The uid nginx runs as. Must not be 0 (the pod runs with runAsNonRoot).
+   * @default 101 (the unprivileged image's nginx user)
+   */
+  readonly runAsUser?: number;
+  /**
+   * The gid nginx runs as.
+   * @default 101
+   */
+  readonly runAsGroup?: number;
+  /**
+   * Number of replicas.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The Kubernetes version the manifests target.
+   * @default KubernetesVersion.V1_28
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /**
+   * How the pod is taken out of rotation.
+   * @default NginxCutOver.readinessFile() (period 5s, failureThreshold 1)
+   */
+  readonly cutOver?: NginxCutOver;
+  /**
+   * How long endpoint removal takes to reach kube-proxy, ingresses and load balancers.
+   * @default Duration.seconds(5)
+   */
+  readonly propagation?: Duration;
+  /**
+   * The whole wait between removing the readiness file and the keep-alive retirement. Must be
+   * longer than the probe window (period x failureThreshold).
+   * @default derived: period x failureThreshold + propagation (endpoints-only: propagation)
+   */
+  readonly cutOverWait?: Duration;
+  /**
+   * `keepalive_timeout`: how long idle keep-alive connections stay open. Above 10s is refused
+   * unless `allowLongKeepalive` is set; the keep-alive retirement phase grows with it.
+   * @default Duration.seconds(3)
+   */
+  readonly keepaliveTimeout?: Duration;
+  /**
+   * Accept a `keepaliveTimeout` above 10s.
+   * @default false
+   */
+  readonly allowLongKeepalive?: boolean;
+  /**
+   * `keepalive_time`: the longest a keep-alive connection lives; nginx then closes it after a
+   * response carrying `Connection: close`. Must be below the cut-over wait.
+   * @default derived: the propagation, at most the cut-over wait minus 1s, at least 1s
+   */
+  readonly keepaliveTime?: Duration;
+  /**
+   * `worker_shutdown_timeout`: how long in-flight requests may run after `nginx -s quit`.
+   * @default Duration.seconds(10)
+   */
+  readonly maxDrain?: Duration;
+  /**
+   * Send `nginx -s reload` and pause 1s before `nginx -s quit` (the field recipe). Measured
+   * with real nginx under keep-alive load (docs/nginx.md), it adds nothing once keep-alive
+   * connections have been retired by `keepalive_time`, and costs a second.
+   * @default false
+   */
+  readonly reloadBeforeQuit?: boolean;
+  /**
+   * Slack before SIGKILL.
+   * @default Duration.seconds(2)
+   */
+  readonly margin?: Duration;
+  /**
+   * A grace period to pin instead of deriving it.
+   * @default derived from the plan
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Server blocks to put inside the generated `http {}`. A `keepalive_timeout` or
+   * `keepalive_time` they set is checked against the plan.
+   * @default one server on `port` serving /usr/share/nginx/html and /healthz
+   */
+  readonly servers?: string;
+  /**
+   * A whole nginx.conf instead of the generated one. It must set keepalive_timeout,
+   * keepalive_time and worker_shutdown_timeout within the plan and `pid /run/nginx/nginx.pid`.
+   * @default the generated config
+   */
+  readonly config?: string;
+  /**
+   * The Service port. Set `exposeService: false` for no Service.
+   * @default 80
+   */
+  readonly servicePort?: number;
+  /**
+   * Whether to create a Service.
+   * @default true
+   */
+  readonly exposeService?: boolean;
+  /**
+   * Whether nginx writes an access log to stdout.
+   * @default true
+   */
+  readonly accessLog?: boolean;
+}
+
+/**
+ * nginx, taken out of rotation before it stops, with keep-alive connections closed by nginx
+ * rather than reset. One plan drives the readiness probe, the preStop, keepalive_time,
+ * worker_shutdown_timeout and the grace period:
+ *
+ * 1. preStop removes the readiness file (readiness-file cut-over);
+ * 2. waits `period x failureThreshold + propagation`, until no router sends new connections;
+ * 3. waits until the keep-alive connections pinned to the pod have been closed by nginx
+ *    (`keepalive_time` ends each after a `Connection: close` response), polling their count;
+ * 4. `nginx -s quit`, then waits until the master has exited, bounded by the deadline.
+ */
+export class GracefulNginx extends Construct {
+  /** The plan every timing comes from. */
+  public readonly plan: ShutdownPlan;
+  /** The underlying workload (Deployment, PDB, Service). */
+  public readonly workload: GracefulWorkload;
+  /** The nginx container. */
+  public readonly container: kplus.Container;
+  /** The ConfigMap holding nginx.conf. */
+  public readonly configMap: kplus.ConfigMap;
+  /** The nginx.conf text. */
+  public readonly nginxConf: string;
+  /** The preStop script. */
+  public readonly preStopScript: PosixScript;
+  /** The port nginx listens on. */
+  public readonly port: number;
+  /** `keepalive_timeout`, seconds. */
+  public readonly keepaliveTimeoutSeconds: number;
+  /** `keepalive_time`, seconds. */
+  public readonly keepaliveTimeSeconds: number;
+  /** `worker_shutdown_timeout`, seconds. */
+  public readonly workerShutdownTimeoutSeconds: number;
+  /** The cut-over mode. */
+  public readonly cutOver: NginxCutOver;
+
+  public constructor(scope: Construct, id: string, props: GracefulNginxProps = {}) {
+    super(scope, id);
+    const fail = (property: string, value: unknown, fix: string): never => {
+      throw new Error(`${this.node.path}: ${property} ${value} ${fix}`);
+    };
+    const seconds = (property: string, d: Duration, min: number): number => {
+      const ms = d.toMilliseconds();
+      if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
+        fail(property, formatDuration(d), `must be a whole number of seconds >= ${min} (nginx and the preStop's sleeps work in seconds).`);
+      }
+      return ms / 1000;
+    };
+
+    this.port = props.port ?? 8080;
+    try {
+      assertPort(this.port, 'port');
+    } catch (e) {
+      fail('port', this.port, 'is out of range: use 1-65535.');
+    }
+    const servicePort = props.servicePort ?? 80;
+    if (!Number.isInteger(servicePort) || servicePort < 1 || servicePort > 65535) fail('servicePort', servicePort, 'is out of range: use 1-65535.');
+    const uid = props.runAsUser ?? 101;
+    if (!Number.isInteger(uid) || uid < 1) fail('runAsUser', uid, 'must be a whole number >= 1: the pod runs with runAsNonRoot (uid 101 is the unprivileged image\'s nginx user).');
+    const gid = props.runAsGroup ?? 101;
+    if (!Number.isInteger(gid) || gid < 0) fail('runAsGroup', gid, 'must be a whole number >= 0.');
+    if (props.servers !== undefined && props.config !== undefined) {
+      throw new Error(`${this.node.path}: set servers or config, not both (config is a whole nginx.conf, servers go inside the generated one).`);
+    }
+
+    this.cutOver = props.cutOver ?? NginxCutOver.readinessFile();
+    const fileMode = this.cutOver.usesReadinessFile;
+    const period = seconds('cutOver period', this.cutOver.period, 1);
+    const threshold = this.cutOver.failureThreshold;
+    if (!Number.isInteger(threshold) || threshold < 1) fail('cutOver failureThreshold', threshold, 'must be a whole number >= 1.');
+    const window = fileMode ? period * threshold : 0;
+    const propagation = seconds('propagation', props.propagation ?? Duration.seconds(5), 0);
+    const wait = props.cutOverWait ? seconds('cutOverWait', props.cutOverWait, 1) : window + propagation;
+    if (wait <= window) {
+      fail('cutOverWait', `${wait}s`, `is not longer than the readiness probe window (${period}s x ${threshold} = ${window}s): routers would still send new connections when nginx stops. Use at least ${window + 1}s, or leave it unset to derive ${window + propagation}s.`);
+    }
+    if (wait < 1) fail('propagation', '0s', 'leaves no time for endpoint removal to propagate: use at least 1s.');
+
+    this.keepaliveTimeoutSeconds = seconds('keepaliveTimeout', props.keepaliveTimeout ?? Duration.seconds(3), 0);
+    if (this.keepaliveTimeoutSeconds > MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS && !props.allowLongKeepalive) {
+      fail('keepaliveTimeout', `${this.keepaliveTimeoutSeconds}s`, `is above ${MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS}s: every idle connection must be closed before nginx stops, so the drain grows with it. Lower it, or set allowLongKeepalive: true.`);
+    }
+    const derivedTime = Math.max(1, Math.min(propagation, wait - 1));
+    this.keepaliveTimeSeconds = props.keepaliveTime ? seconds('keepaliveTime', props.keepaliveTime, 1) : derivedTime;
+    if (this.keepaliveTimeSeconds >= wait) {
+      fail('keepaliveTime', `${this.keepaliveTimeSeconds}s`, `is not below the cut-over wait (${wait}s): connections pinned to the pod must be able to leave by keepalive_time soon after it leaves rotation. Use at most ${wait - 1}s.`);
+    }
+    this.workerShutdownTimeoutSeconds = seconds('maxDrain', props.maxDrain ?? Duration.seconds(10), 1);
+    const reload = props.reloadBeforeQuit ?? false;
+
+    // Keep-alive retirement: every connection still pinned when the pod leaves rotation is closed
+    // by nginx within keepalive_time (busy) or keepalive_timeout (idle), plus one response.
+    const retire = Math.max(this.keepaliveTimeSeconds, this.keepaliveTimeoutSeconds) + 1;
+    const stop = this.workerShutdownTimeoutSeconds + 1 + (reload ? 1 : 0);
+    const phases: ShutdownPhaseProps[] = [];
+    if (fileMode) {
+      phases.push({ kind: PhaseKind.DEREGISTER, description: 'remove the readiness file', bound: Duration.seconds(0) });
+    }
+    phases.push({
+      kind: PhaseKind.PROPAGATE,
+      description: fileMode
+        ? `readiness probe fails (${period}s x ${threshold}) and endpoint removal propagates (${propagation}s)`
+        : 'wait for endpoint removal to reach every proxy and load balancer',
+      bound: Duration.seconds(wait),
+      boundProperty: props.cutOverWait ? 'cutOverWait' : 'propagation',
+    });
+    phases.push({
+      kind: PhaseKind.DRAIN,
+      name: 'retire-keepalive',
+      description: `keep-alive connections leave: nginx closes each after its next response (keepalive_time ${this.keepaliveTimeSeconds}s) or when idle (keepalive_timeout ${this.keepaliveTimeoutSeconds}s)`,
+      bound: Duration.seconds(retire),
+      endsEarly: true,
+      boundProperty: 'keepaliveTime',
+    });
+    phases.push({
+      kind: PhaseKind.STOP,
+      name: 'quit',
+      description: `${reload ? 'nginx -s reload, 1s, ' : ''}nginx -s quit; in-flight requests finish (worker_shutdown_timeout ${this.workerShutdownTimeoutSeconds}s); wait for the master to exit`,
+      bound: Duration.seconds(stop),
+      endsEarly: true,
+      inPreStop: true,
+      boundProperty: 'maxDrain',
+    });
+    phases.push({ kind: PhaseKind.MARGIN, description: 'safety margin', bound: props.margin ?? Duration.seconds(2), boundProperty: 'margin' });
+    try {
+      this.plan = new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
+    } catch (e) {
+      throw new Error(`${this.node.path}: ${(e as Error).message}`);
+    }
+
+    // nginx.conf
+    const limits = { maxKeepaliveTimeoutSeconds: this.keepaliveTimeoutSeconds, maxKeepaliveTimeSeconds: this.keepaliveTimeSeconds };
+    if (props.config !== undefined) {
+      const problems = checkUserNginxConf(props.config, {
+        ...limits,
+        wholeConfig: { maxWorkerShutdownTimeoutSeconds: this.workerShutdownTimeoutSeconds, pidFile: NGINX_PATHS.pidFile },
+      });
+      if (problems.length > 0) throw new Error(`${this.node.path}: config does not fit the shutdown plan: ${problems.join('; ')}.`);
+      this.nginxConf = props.config;
+    } else {
+      if (props.servers !== undefined) {
+        const problems = checkUserNginxConf(props.servers, limits);
+        if (problems.length > 0) throw new Error(`${this.node.path}: servers do not fit the shutdown plan: ${problems.join('; ')}.`);
+      }
+      this.nginxConf = renderNginxConf({
+        port: this.port,
+        keepaliveTimeoutSeconds: this.keepaliveTimeoutSeconds,
+        keepaliveTimeSeconds: this.keepaliveTimeSeconds,
+        workerShutdownTimeoutSeconds: this.workerShutdownTimeoutSeconds,
+        pidFile: NGINX_PATHS.pidFile,
+        tempDir: NGINX_PATHS.tempDir,
+        servers: props.servers,
+        accessLog: props.accessLog,
+      });
+    }
+
+    // preStop
+    const nginx = (signal: string) => ['nginx', '-e', 'stderr', '-c', NGINX_PATHS.configFile, '-s', signal];
+    const script = new PosixScript({ name: 'nginx-prestop', deadline: this.plan.preStopDeadline });
+    if (fileMode) script.add(Step.run(['rm', '-f', NGINX_PATHS.readyFile], 'remove the readiness file'));
+    script.add(
+      Step.sleepUntil(this.plan.endOf('propagate'), fileMode ? 'readiness fails and endpoint removal propagates' : 'endpoint removal propagates'),
+      Step.pollUntilZero({
+        probe: establishedConnectionsProbe(this.port),
+        until: this.plan.endOf('retire-keepalive'),
+        description: `keep-alive connections to port ${this.port}`,
+      }),
+    );
+    if (reload) {
+      script.add(Step.run(nginx('reload'), 'nginx -s reload'), Step.sleep(Duration.seconds(1), 'old workers answer Connection: close'));
+    }
+    script.add(
+      Step.run(nginx('quit'), 'nginx -s quit'),
+      Step.pollUntilZero({ probe: PollProbe.processAlive(NGINX_PATHS.pidFile), until: this.plan.endOf('quit'), description: 'nginx master' }),
+    );
+    this.preStopScript = script;
+
+    // workload
+    this.workload = new GracefulWorkload(this, 'Workload', {
+      plan: this.plan,
+      replicas: props.replicas,
+      kubernetesVersion: props.kubernetesVersion,
+    });
+    this.configMap = new kplus.ConfigMap(this, 'Config', { data: { 'nginx.conf': this.nginxConf } });
+    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'nginx-config' });
+    const runVolume = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'nginx-run');
+    const tempVolume = kplus.Volume.fromEmptyDir(this, 'TempVolume', 'nginx-temp');
+
+    const readiness = fileMode
+      ? kplus.Probe.fromCommand(['test', '-f', NGINX_PATHS.readyFile], { periodSeconds: Duration.seconds(period), failureThreshold: threshold })
+      : kplus.Probe.fromTcpSocket({ port: this.port, periodSeconds: Duration.seconds(period), failureThreshold: threshold });
+    // postStart: nginx writes its pid file after it has bound its listening sockets.
+    const postStart = new PosixScript({ name: 'nginx-poststart', deadline: Duration.seconds(30) })
+      .add(
+        Step.log('waiting for the nginx pid file (written once nginx listens)'),
+        Step.pollUntilZero({ probe: fileMissingProbe(NGINX_PATHS.pidFile), description: 'nginx pid file missing', until: Duration.seconds(29) }),
+        Step.run(['touch', NGINX_PATHS.readyFile], 'create the readiness file'),
+      );
+
+    this.container = this.workload.addContainer({
+      name: 'nginx',
+      image: props.image ?? DEFAULT_NGINX_IMAGE,
+      command: ['nginx', '-e', 'stderr', '-c', NGINX_PATHS.configFile, '-g', 'daemon off;'],
+      portNumber: this.port,
+      securityContext: { user: uid, group: gid, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+      readiness,
+      lifecycle: fileMode ? { postStart: kplus.Handler.fromCommand(postStart.toCommand()) } : undefined,
+      preStop: PreStopHook.script(script),
+      volumeMounts: [
+        { path: NGINX_PATHS.configDir, volume: configVolume, readOnly: true },
+        { path: NGINX_PATHS.runDir, volume: runVolume },
+        { path: NGINX_PATHS.tempDir, volume: tempVolume },
+      ],
+    });
+
+    if (props.exposeService ?? true) {
+      this.workload.exposeViaService({ ports: [{ port: servicePort, targetPort: this.port }] });
+    }
+  }
+
+  /** The Deployment. */
+  public get deployment(): kplus.Deployment {
+    return this.workload.deployment;
+  }
+}
+
+/** 1 while `file` does not exist, 0 once it does. */
+function fileMissingProbe(file: string): IPollProbe {
+  return {
+    description: `${file} missing`,
+    usesHttp: false,
+    renderBody: () => `if [ -f ${Shell.quote(file)} ]; then gs_count=0; else gs_count=1; fi\nreturn 0`,
+  };
+}

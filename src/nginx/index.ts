@@ -1,0 +1,4 @@
+export * from './nginx-conf';
+export * from './connections-probe';
+export * from './cut-over';
+export * from './graceful-nginx';
