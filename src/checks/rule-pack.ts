@@ -103,9 +103,16 @@ export class RulePack {
         workloads.push({ w: r.workload, source: i.source, line: i.line, suppress: suppressed(i.object, r.workload.podTemplate) });
       } else {
         findings.push({
-          ruleId: READER_RULE_ID, ruleName: 'not-checked', level: CheckLevel.INFO, message: r.reason,
+          ruleId: READER_RULE_ID,
+          ruleName: 'not-checked',
+          level: CheckLevel.INFO,
+          message: r.reason,
           fix: 'Nothing to do, unless the object holds a pod template the checks do not know.',
-          kind: r.kind, name: r.name, namespace: r.namespace, source: i.source, line: i.line,
+          kind: r.kind,
+          name: r.name,
+          namespace: r.namespace,
+          source: i.source,
+          line: i.line,
         });
       }
     }
@@ -128,7 +135,10 @@ export class RulePack {
         violations = rule.check(target);
       } catch (e) {
         out.push({
-          ...base, ruleId: READER_RULE_ID, ruleName: 'rule-failed', level: CheckLevel.WARNING,
+          ...base,
+          ruleId: READER_RULE_ID,
+          ruleName: 'rule-failed',
+          level: CheckLevel.WARNING,
           message: `rule ${rule.id} (${rule.name}) could not check ${target.kind} ${target.name}: ${(e as Error).message}`,
           fix: 'Check that the pod template is well-formed Kubernetes JSON; report the message if it is.',
         });
@@ -136,8 +146,13 @@ export class RulePack {
       }
       for (const v of violations) {
         out.push({
-          ...base, ruleId: rule.id, ruleName: rule.name, level: v.level ?? rule.level,
-          message: v.message, fix: v.fix ?? rule.fix, container: v.container,
+          ...base,
+          ruleId: rule.id,
+          ruleName: rule.name,
+          level: v.level ?? rule.level,
+          message: v.message,
+          fix: v.fix ?? rule.fix,
+          container: v.container,
         });
       }
     }

@@ -115,7 +115,8 @@ const GS004 = new BuiltInRule(
     const min = i.minimumDrainMillis / 1000;
     if (t.gracePeriodSeconds <= min) {
       return [{
-        container: 'istio-proxy', level: CheckLevel.ERROR,
+        container: 'istio-proxy',
+        level: CheckLevel.ERROR,
         message: `${objectRef(t)}: EXIT_ON_ZERO_ACTIVE_CONNECTIONS waits MINIMUM_DRAIN_DURATION ${fmt(min)} before it polls, which does not fit in ${grace(t)}.`,
         fix: `Set terminationGracePeriodSeconds to at least ${Math.ceil(min) + 30}, or lower MINIMUM_DRAIN_DURATION.`,
       }];
@@ -244,7 +245,8 @@ const GS010 = new BuiltInRule(
     const unbounded = a.loops.find(l => l.unbounded);
     if (unbounded) {
       return [{
-        container: c.name, level: CheckLevel.WARNING,
+        container: c.name,
+        level: CheckLevel.WARNING,
         message: `${objectRef(t)}: preStop of container "${c.name}" has a loop with no counter or deadline (\`${unbounded.header}\`, line ${unbounded.line}): only SIGKILL at t=${t.gracePeriodSeconds}s ends it, and the container never gets its stop signal if it does not end.`,
       }];
     }

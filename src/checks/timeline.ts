@@ -38,9 +38,12 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
       const loop = a.loops.find(l => l.startIndex === c.index);
       if (loop) {
         out.push({
-          kind: PhaseKind.DRAIN, name: loop.pollsEnvoyStats ? 'poll-envoy' : 'poll',
+          kind: PhaseKind.DRAIN,
+          name: loop.pollsEnvoyStats ? 'poll-envoy' : 'poll',
           description: `poll loop \`${short(loop.header, 50)}\`${loop.boundSeconds === undefined ? ' (no bound of its own: runs until SIGKILL)' : ''}`,
-          bound: loop.boundSeconds, endsEarly: true, unbounded: loop.boundSeconds === undefined,
+          bound: loop.boundSeconds,
+          endsEarly: true,
+          unbounded: loop.boundSeconds === undefined,
         });
       } else if (/healthcheck\/fail|drain_listeners/.test(c.text)) {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'fail-healthcheck', description: `\`${short(c.text)}\``, bound: 0 });
@@ -79,7 +82,7 @@ function build(title: string, container: string, grace: number, raw: Array<Omit<
   }
   phases.push({ kind: PhaseKind.STOP, name: 'stop', description: stopText, bound: Duration.millis(Math.max(0, Math.round((grace - t) * 1000))), inPreStop: false });
   if (t > grace) {
-    notes.push(`the preStop may run ${Number(t.toFixed(3))}s, past SIGKILL at t=${grace}s (plus the kubelet's one-off 2s extension): the container may never get its stop signal.`);
+    notes.push(`the steps before the stop signal may run ${Number(t.toFixed(3))}s, past SIGKILL at t=${grace}s (plus the kubelet's one-off 2s extension): the container may never get its stop signal.`);
   }
   let plan: ShutdownPlan;
   try {

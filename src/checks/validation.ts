@@ -69,9 +69,14 @@ export class GracefulShutdownChecks implements IValidation {
         json = o.toJson();
       } catch (e) {
         found.push({
-          ruleId: RulePack.READER_RULE_ID, ruleName: 'not-checked', level: CheckLevel.WARNING,
+          ruleId: RulePack.READER_RULE_ID,
+          ruleName: 'not-checked',
+          level: CheckLevel.WARNING,
           message: `could not render ${o.kind} ${o.name} to check it: ${(e as Error).message.split('\n')[0]}`,
-          fix: 'Fix the error the object reports when synthesized.', kind: o.kind, name: o.name, source: o.node.path,
+          fix: 'Fix the error the object reports when synthesized.',
+          kind: o.kind,
+          name: o.name,
+          source: o.node.path,
         });
         continue;
       }

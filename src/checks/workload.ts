@@ -259,7 +259,8 @@ export function preStopWait(h: HookInfo): PreStopWait {
       const bound = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
       const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
       const unknownBinary = !h.shell && !NON_WAITING.has(base) && base !== 'sleep';
-      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: unknownBinary ? undefined : bound, waits: a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary };
+      const waits = a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary;
+      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: unknownBinary ? undefined : bound, waits };
     }
     default:
       return { fixedSeconds: 0, boundSeconds: 0, waits: false };

@@ -160,7 +160,8 @@ function where(f: CheckFinding): string {
 /** Findings as a readable table: one row per finding, then its message and fix, then a summary. */
 export function toTable(findings: CheckFinding[]): string {
   const order = { error: 0, warning: 1, info: 2 } as Record<string, number>;
-  const sorted = [...findings].sort((a, b) => order[a.level] - order[b.level] || where(a).localeCompare(where(b)) || a.ruleId.localeCompare(b.ruleId));
+  const sorted = [...findings].sort((a, b) =>
+    order[a.level] - order[b.level] || where(a).localeCompare(where(b)) || a.ruleId.localeCompare(b.ruleId));
   const rows = sorted.map(f => [f.level.toUpperCase(), f.ruleId, `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`, f.container ?? '-', where(f)]);
   const header = ['LEVEL', 'RULE', 'OBJECT', 'CONTAINER', 'LOCATION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
@@ -236,7 +237,15 @@ function timeline(opts: Options, objects: LocatedObject[], io: CliIo): number {
       for (const t of timelinesOf(toTarget(r.workload, opts.kubernetesVersion))) {
         const at = o.source ? ` (${o.source}${o.line ? `:${o.line}` : ''})` : '';
         blocks.push([`${t.title}${at}`, ...t.notes.map(n => `! ${n}`), t.plan.toString()].join('\n'));
-        json.push({ title: t.title, source: o.source, line: o.line, container: t.container, notes: t.notes, terminationGracePeriodSeconds: t.plan.terminationGracePeriodSeconds, timeline: t.plan.timeline() });
+        json.push({
+          title: t.title,
+          source: o.source,
+          line: o.line,
+          container: t.container,
+          notes: t.notes,
+          terminationGracePeriodSeconds: t.plan.terminationGracePeriodSeconds,
+          timeline: t.plan.timeline(),
+        });
       }
     }
   }

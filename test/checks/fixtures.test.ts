@@ -75,7 +75,8 @@ describe("the library's own generated scripts", () => {
     const text = script.render();
     expect(text.split('\n')[1]).toBe('# cdk8s-graceful-shutdown: app-drain');
     const d = {
-      kind: 'Deployment', metadata: { name: 'app' },
+      kind: 'Deployment',
+      metadata: { name: 'app' },
       spec: { template: { metadata: { labels: { app: 'a' } }, spec: { terminationGracePeriodSeconds: 47, containers: [{ name: 'app', image: 'x', lifecycle: { preStop: { exec: { command: script.toCommand() } } } }] } } },
     };
     const svc = { kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' } } };

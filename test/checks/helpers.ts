@@ -1,7 +1,8 @@
 import { CheckFinding, RulePack } from '../../src';
 
 /** A Deployment with the given containers and pod-spec fields, as plain JSON. */
-export function deployment(containers: any[], spec: Record<string, unknown> = {}, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): any {
+type Meta = { labels?: Record<string, string>; annotations?: Record<string, string> };
+export function deployment(containers: any[], spec: Record<string, unknown> = {}, meta: Meta = {}): any {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -1,5 +1,5 @@
-import { CheckLevel, RulePack } from '../../src';
 import { check, deployment, of, service, shContainer } from './helpers';
+import { CheckLevel, RulePack } from '../../src';
 
 describe('GS001 prestop-sleep-exceeds-grace', () => {
   test('fires when an exec sleep inside sh -c is not below the grace period', () => {

@@ -7,7 +7,9 @@ import { CheckLevel, GracefulShutdownChecks } from '../../src';
 /** A Deployment written as a raw ApiObject: not created by this library. */
 function rawDeployment(chart: Chart, id: string, preStop: string[], grace?: number): ApiObject {
   return new ApiObject(chart, id, {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: id },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: id },
     spec: {
       selector: { matchLabels: { app: id } },
       template: {
@@ -47,7 +49,9 @@ describe('GracefulShutdownChecks', () => {
     d.addJsonPatch(JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', 60));
     new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { selector: { app: 'nopre' } } });
     new ApiObject(chart, 'nopre', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nopre' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'nopre' },
       spec: { template: { metadata: { labels: { app: 'nopre' } }, spec: { containers: [{ name: 'app', image: 'x' }] } } },
     });
     const checks = GracefulShutdownChecks.addTo(chart);
