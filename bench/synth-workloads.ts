@@ -40,7 +40,7 @@ function handWrittenFields(i: number) {
     f = {
       grace: plan.terminationGracePeriodSeconds,
       script: webScript(plan).render(),
-      annotation: JSON.stringify({ gracePeriodSeconds: plan.terminationGracePeriodSeconds, phases: plan.timeline().filter(r => r.kind).map(r => ({ name: r.name, kind: r.kind, start: r.startMillis / 1000, end: r.endMillis / 1000, description: r.description })) }),
+      annotation: GracefulWorkload.planAnnotation(plan),
     };
     handWritten.set(key, f);
   }
@@ -61,7 +61,10 @@ export const GRACEFUL_WORKLOAD: BenchPattern = {
     const d = new kplus.Deployment(group, 'Deployment', {
       replicas: 2,
       terminationGracePeriod: Duration.seconds(f.grace),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
       podMetadata: { annotations: { 'graceful-shutdown.cdk8s.io/plan': f.annotation } },
     });
     d.addContainer({

@@ -19,7 +19,7 @@ function measure(variant: string, n: number): Sample {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', worker, variant, String(n)], {
     encoding: 'utf8',
     env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
-    maxBuffer: 1 << 20,
+    maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(out.trim().split('\n').pop()!);
 }

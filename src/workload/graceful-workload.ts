@@ -78,6 +78,11 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
  * capacity down first (maxUnavailable 0), a PodDisruptionBudget, and an optional Service.
  */
 export class GracefulWorkload extends Construct {
+  /** The value of the `graceful-shutdown.cdk8s.io/plan` pod annotation for a plan: JSON of its phases. */
+  public static planAnnotation(plan: ShutdownPlan): string {
+    return JSON.stringify(planAnnotation(plan));
+  }
+
   /** The plan. */
   public readonly plan: ShutdownPlan;
   /** The Kubernetes version targeted. */
@@ -112,7 +117,7 @@ export class GracefulWorkload extends Construct {
         labels: props.podLabels,
         annotations: {
           ...props.podAnnotations,
-          [PLAN_ANNOTATION]: JSON.stringify(planAnnotation(this.plan)),
+          [PLAN_ANNOTATION]: GracefulWorkload.planAnnotation(this.plan),
         },
       },
       securityContext: props.securityContext,

@@ -3,12 +3,12 @@
  * Kubernetes schema (kubernetes-models 4.5.x: the 1.33 schema, CommonJS; 5.x does not load in jest).
  */
 import { Chart, Testing } from 'cdk8s';
-import { Service } from 'kubernetes-models/v1';
-import { Pod } from 'kubernetes-models/v1/Pod';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Secret } from 'kubernetes-models/v1/Secret';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { Secret } from 'kubernetes-models/v1/Secret';
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment as any,

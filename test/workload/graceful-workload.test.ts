@@ -13,7 +13,9 @@ describe('GracefulWorkload', () => {
   test('grace period, rolling update, PDB and plan annotation come from the plan', () => {
     const { chart, w, plan } = build();
     w.addContainer({
-      name: 'app', image: 'example/app:1', portNumber: 8080,
+      name: 'app',
+      image: 'example/app:1',
+      portNumber: 8080,
       preStop: PreStopHook.script(new PosixScript({ name: 'app', deadline: plan.preStopDeadline }).add(Step.sleepUntil(plan.endOf('propagate'), 'propagation'))),
     });
     w.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
