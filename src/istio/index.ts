@@ -1,0 +1,2 @@
+export * from './istio-version';
+export * from './istio-drained-workload';

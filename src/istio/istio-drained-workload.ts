@@ -1,0 +1,477 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
+import { formatDuration } from '../plan/duration-format';
+import { HttpMethod, PollProbe, PosixScript, ShellWord, Step } from '../script';
+import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
+import { IstioVersion } from './istio-version';
+import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
+import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
+import { propError, withConstructPath } from '../workload/errors';
+
+/** The pod label that asks Istio's webhook to inject the sidecar, whatever the namespace label says. */
+export const SIDECAR_INJECT_LABEL = 'sidecar.istio.io/inject';
+/** Per-pod choice of native or ordinary sidecar injection (Istio 1.24+, precedence over `ENABLE_NATIVE_SIDECARS`). */
+export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
+
+/**
+ * The application protocol of a port, for Istio's explicit protocol selection: the Service port
+ * is named `<protocol>-<suffix>` and carries `appProtocol: <protocol>`
+ * (istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/).
+ */
+export enum IstioProtocol {
+  /** Plaintext HTTP/1.1. */
+  HTTP = 'http',
+  /** Plaintext HTTP/2. */
+  HTTP2 = 'http2',
+  /** TLS the sidecar does not terminate (same as TLS for a sidecar). */
+  HTTPS = 'https',
+  /** gRPC (HTTP/2). */
+  GRPC = 'grpc',
+  /** gRPC-Web. */
+  GRPC_WEB = 'grpc-web',
+  /** Opaque TCP. */
+  TCP = 'tcp',
+  /** TLS passthrough. */
+  TLS = 'tls',
+}
+
+/** A port the app listens on. */
+export interface IstioPort {
+  /** The container port. */
+  readonly port: number;
+  /** Its protocol, for Istio's protocol selection. */
+  readonly protocol: IstioProtocol;
+  /**
+   * Suffix of the port name: the name is `<protocol>-<suffix>`, at most 15 characters (container
+   * port names are IANA service names).
+   * @default the port number
+   */
+  readonly suffix?: string;
+  /**
+   * The Service port that forwards to it.
+   * @default the container port
+   */
+  readonly servicePort?: number;
+}
+
+/** The app's own shutdown endpoint, called from its preStop hook after propagation. */
+export interface AppShutdownEndpoint {
+  /** The path, e.g. `/shutdown` or `/actuator/shutdown`. */
+  readonly path: string;
+  /**
+   * The port, on 127.0.0.1 inside the app container.
+   * @default the first of `ports`
+   */
+  readonly port?: number;
+  /**
+   * The method.
+   * @default HttpMethod.POST
+   */
+  readonly method?: HttpMethod;
+  /**
+   * How long the call may take (whole seconds); the bound of the `app-shutdown` phase.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/** Props of an {@link IstioDrainedWorkload}. */
+export interface IstioDrainedWorkloadProps {
+  /** The Istio version of the mesh: decides which proxy settings exist. */
+  readonly istioVersion: IstioVersion;
+  /** The app's image. */
+  readonly image: string;
+  /** The ports the app listens on (at least one). The proxy is held until all of them are closed. */
+  readonly ports: IstioPort[];
+  /**
+   * The app container's name.
+   * @default 'app'
+   */
+  readonly containerName?: string;
+  /**
+   * Environment variables of the app container.
+   * @default none
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Resources of the app container.
+   * @default 100m CPU and 128Mi memory requested, 512Mi memory limit
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Security context of the app container.
+   * @default cdk8s-plus defaults (non-root, read-only root filesystem)
+   */
+  readonly securityContext?: kplus.ContainerSecurityContextProps;
+  /**
+   * How long endpoint removal takes to reach kube-proxy, ingresses and the other sidecars
+   * (whole seconds). The app's preStop waits this long, serving as usual.
+   * @default Duration.seconds(5)
+   */
+  readonly propagation?: Duration;
+  /**
+   * The app's own shutdown endpoint, called after propagation. Needs curl or wget in the app image.
+   * @default no call: the app only gets its stop signal
+   */
+  readonly shutdownEndpoint?: AppShutdownEndpoint;
+  /**
+   * How long the app takes to exit after its stop signal (its own graceful shutdown, including
+   * the outbound calls it makes while stopping, which still go through the proxy).
+   * @default Duration.seconds(10)
+   */
+  readonly appShutdownTimeout?: Duration;
+  /**
+   * `terminationDrainDuration` of the proxy: how long pilot-agent drains Envoy after its SIGTERM
+   * before stopping it. With exit-on-zero this is the ceiling.
+   * @default Duration.seconds(5) (Istio's default)
+   */
+  readonly terminationDrainDuration?: Duration;
+  /**
+   * Sets `proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"`: pilot-agent stops Envoy as soon
+   * as no downstream connection is active (after `minimumDrainDuration`). Risk: it also stops it
+   * *early* when the stats cannot be read 5 times in a row or come back empty. Needs Istio 1.12+.
+   * @default false
+   */
+  readonly exitOnZeroActiveConnections?: boolean;
+  /**
+   * `proxyMetadata.MINIMUM_DRAIN_DURATION`: with exit-on-zero, how long pilot-agent drains before
+   * it starts counting connections. Must not exceed `terminationDrainDuration`.
+   * @default not written (Istio's default, 5s, applies); only allowed with exitOnZeroActiveConnections
+   */
+  readonly minimumDrainDuration?: Duration;
+  /**
+   * Writes `holdApplicationUntilProxyStarts` (ordinary sidecars: the app starts only once the proxy is ready).
+   * @default not written (the mesh default applies)
+   */
+  readonly holdApplicationUntilProxyStarts?: boolean;
+  /**
+   * Slack before SIGKILL.
+   * @default Duration.seconds(2)
+   */
+  readonly margin?: Duration;
+  /**
+   * A grace period to pin; it must cover the whole plan.
+   * @default derived from the plan
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Whether Istio injects the proxy as a Kubernetes native sidecar (init container with
+   * `restartPolicy: Always`). Then Kubernetes stops it after the app has exited and the construct
+   * declares no `istio-proxy` preStop. Needs Kubernetes 1.29+ and Istio 1.19+; on Istio 1.24+
+   * the construct sets `sidecar.istio.io/nativeSidecar` to match, before that the mesh must have
+   * `ENABLE_NATIVE_SIDECARS=true`.
+   * @default false
+   */
+  readonly nativeSidecars?: boolean;
+  /**
+   * How often the `istio-proxy` preStop checks whether the app's ports are closed (whole seconds).
+   * @default Duration.seconds(1)
+   */
+  readonly portPollInterval?: Duration;
+  /**
+   * Number of replicas.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The Kubernetes version the manifests target.
+   * @default KubernetesVersion.V1_28
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /**
+   * Extra pod labels.
+   * @default none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod annotations. A `proxy.istio.io/config` here is merged with the derived fields.
+   * @default none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * The Service type.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+}
+
+/**
+ * A workload and its Istio sidecar that shut down in the right order, from one plan.
+ *
+ * Kubernetes signals every container at once, so an injected proxy can stop while the app is
+ * still shutting down and still making outbound calls. This construct:
+ * - derives `terminationGracePeriodSeconds` from propagation + app shutdown + the proxy's
+ *   `terminationDrainDuration` + margin, so the drain is never cut by SIGKILL;
+ * - writes `proxy.istio.io/config` (`terminationDrainDuration`, optionally
+ *   `holdApplicationUntilProxyStarts` and exit-on-zero) merged with the user's own;
+ * - gives the app a preStop that waits for endpoint propagation, then calls its shutdown endpoint;
+ * - with ordinary sidecars, declares an `istio-proxy` container holding only a preStop that waits
+ *   until the app's ports are closed (bounded by the end of the app's stop phase). Istio merges a
+ *   container of that name in the pod spec into the injected one ("Customizing injection",
+ *   istio.io/latest/docs/setup/additional-setup/sidecar-injection/#customizing-injection; the
+ *   merge is `reapplyOverwrittenContainers` in istio/istio `pkg/kube/inject/inject.go`, where
+ *   `image: auto` keeps the injected image);
+ * - with native sidecars, relies on Kubernetes stopping the proxy after the app and says so;
+ * - labels the pod for injection, names ports for protocol selection and adds a Service.
+ */
+export class IstioDrainedWorkload extends Construct {
+  /** The plan every timing comes from. */
+  public readonly plan: ShutdownPlan;
+  /** The base workload (Deployment, PodDisruptionBudget, Service). */
+  public readonly workload: GracefulWorkload;
+  /** The value of the `proxy.istio.io/config` annotation. */
+  public readonly proxyConfig: string;
+  /** Whether the proxy is a native sidecar (no declared `istio-proxy` preStop). */
+  public readonly nativeSidecars: boolean;
+  /** The app container's preStop script. */
+  public readonly appPreStop: PosixScript;
+  /** The declared `istio-proxy` preStop script (ordinary sidecars only). */
+  public readonly proxyPreStop?: PosixScript;
+  /** The Service. */
+  public readonly service: kplus.Service;
+
+  public constructor(scope: Construct, id: string, props: IstioDrainedWorkloadProps) {
+    super(scope, id);
+    const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
+    const built = withConstructPath(this, () => this.build(props, kubernetesVersion));
+    this.plan = built.plan;
+    this.nativeSidecars = built.native;
+    this.proxyConfig = built.proxyConfig;
+    this.appPreStop = built.appPreStop;
+    this.proxyPreStop = built.proxyPreStop;
+
+    this.workload = new GracefulWorkload(this, 'Workload', {
+      plan: this.plan,
+      replicas: props.replicas,
+      kubernetesVersion,
+      podLabels: { ...props.podLabels, [SIDECAR_INJECT_LABEL]: 'true' },
+      podAnnotations: built.annotations,
+    });
+    const containerName = props.containerName ?? 'app';
+    this.workload.addContainer({
+      name: containerName,
+      image: props.image,
+      ports: props.ports.map(p => ({ number: p.port, name: portName(p) })),
+      envVariables: props.envVariables,
+      resources: props.resources,
+      securityContext: props.securityContext,
+      preStop: PreStopHook.script(this.appPreStop),
+    });
+    if (this.proxyPreStop) {
+      // Declared only to carry the preStop: everything else comes from the injection template.
+      this.workload.deployment.addContainer({
+        name: ISTIO_PROXY_CONTAINER,
+        image: 'auto',
+        lifecycle: { preStop: kplus.Handler.fromCommand(this.proxyPreStop.toCommand()) },
+      });
+      installDeclaredProxyTrim(ApiObject.of(this.workload.deployment));
+    }
+    this.service = this.workload.exposeViaService({
+      serviceType: props.serviceType,
+      ports: props.ports.map(p => ({ port: p.servicePort ?? p.port, targetPort: p.port, name: portName(p) })),
+    });
+    // appProtocol is in the 1.28 schema but not in cdk8s-plus-28's ServicePort: add it by patch.
+    const svc = ApiObject.of(this.service);
+    props.ports.forEach((p, i) => svc.addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.protocol)));
+  }
+
+  /** The app container. */
+  public get appContainer(): kplus.Container {
+    return this.workload.deployment.containers[0];
+  }
+
+  /** The Deployment. */
+  public get deployment(): kplus.Deployment {
+    return this.workload.deployment;
+  }
+
+  private build(props: IstioDrainedWorkloadProps, kubernetesVersion: KubernetesVersion) {
+    const istio = props.istioVersion;
+    validatePorts(this, props.ports);
+    const native = props.nativeSidecars ?? false;
+    if (native && !kubernetesVersion.supportsNativeSidecars) {
+      throw propError(this, 'nativeSidecars', true, `needs kubernetesVersion 1.29 or newer (native sidecars), but it is ${kubernetesVersion}. Raise kubernetesVersion or set nativeSidecars: false.`);
+    }
+    if (native && !istio.supportsNativeSidecars) {
+      throw propError(this, 'nativeSidecars', true, `needs Istio 1.19 or newer (ENABLE_NATIVE_SIDECARS), but istioVersion is ${istio}. Upgrade Istio or set nativeSidecars: false.`);
+    }
+
+    const propagation = wholeSeconds(this, 'propagation', props.propagation ?? Duration.seconds(5), 0);
+    const appShutdownTimeout = positive(this, 'appShutdownTimeout', props.appShutdownTimeout ?? Duration.seconds(10));
+    const drain = positive(this, 'terminationDrainDuration', props.terminationDrainDuration ?? Duration.seconds(5));
+    const margin = nonNegative(this, 'margin', props.margin ?? Duration.seconds(2));
+    const interval = wholeSeconds(this, 'portPollInterval', props.portPollInterval ?? Duration.seconds(1), 1);
+    const exitOnZero = props.exitOnZeroActiveConnections ?? false;
+    if (exitOnZero && !istio.supportsExitOnZeroActiveConnections) {
+      throw propError(this, 'exitOnZeroActiveConnections', true, `needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is ${istio}. Upgrade Istio or leave exitOnZeroActiveConnections off.`);
+    }
+    if (props.minimumDrainDuration && !exitOnZero) {
+      throw propError(this, 'minimumDrainDuration', props.minimumDrainDuration, 'only applies with exitOnZeroActiveConnections: true (pilot-agent reads it only then). Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.');
+    }
+    const minDrain = props.minimumDrainDuration ? nonNegative(this, 'minimumDrainDuration', props.minimumDrainDuration) : undefined;
+    if (minDrain && minDrain.toMilliseconds() > drain.toMilliseconds()) {
+      throw propError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}: pilot-agent would be stopped by terminationDrainDuration before it ever counts connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
+    }
+
+    const endpoint = props.shutdownEndpoint;
+    let endpointUrl: string | undefined;
+    let endpointTimeout: Duration | undefined;
+    if (endpoint) {
+      if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(endpoint.path)) {
+        throw propError(this, 'shutdownEndpoint.path', endpoint.path, "is not a URL path: start it with '/' and use only URL characters (percent-encode the rest).");
+      }
+      const port = endpoint.port ?? props.ports[0].port;
+      assertPort(this, 'shutdownEndpoint.port', port);
+      endpointUrl = `http://127.0.0.1:${port}${endpoint.path}`;
+      endpointTimeout = wholeSeconds(this, 'shutdownEndpoint.timeout', endpoint.timeout ?? Duration.seconds(5), 1);
+    }
+
+    // The plan, built from the props; every timing below is read back from it.
+    const proxyWhile = native
+      ? 'the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)'
+      : "istio-proxy's preStop holds the proxy until the app's ports close";
+    const phases: ShutdownPhaseProps[] = [{
+      kind: PhaseKind.PROPAGATE,
+      name: 'propagate',
+      description: `app preStop: wait for endpoint removal to reach kube-proxy, ingresses and other sidecars; ${proxyWhile}`,
+      bound: propagation,
+      boundProperty: 'propagation',
+    }];
+    if (endpointUrl && endpointTimeout) {
+      phases.push({
+        kind: PhaseKind.STOP,
+        name: 'app-shutdown',
+        description: `app preStop: ${endpoint!.method ?? HttpMethod.POST} ${endpointUrl} (the app's own shutdown)`,
+        bound: endpointTimeout,
+        inPreStop: true,
+        boundProperty: 'shutdownEndpoint.timeout',
+      });
+    }
+    phases.push({
+      kind: PhaseKind.STOP,
+      name: 'stop',
+      description: native
+        ? 'app gets SIGTERM and exits; its outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits'
+        : "app gets SIGTERM and exits; its outbound calls still go through the proxy, whose preStop returns once the app's ports are closed",
+      bound: appShutdownTimeout,
+      boundProperty: 'appShutdownTimeout',
+    });
+    const earlyExit = exitOnZero
+      ? `; exits early at 0 active connections after MINIMUM_DRAIN_DURATION ${minDrain ? protoDuration(minDrain) : '5s (default)'}, or when its stats cannot be read`
+      : '';
+    phases.push({
+      kind: PhaseKind.DRAIN,
+      name: 'proxy-drain',
+      description: native
+        ? `istio-proxy: gets SIGTERM after the app exited; Istio 1.21+ has drained since its own preStop and exits at once, older versions drain for terminationDrainDuration ${protoDuration(drain)}${earlyExit}`
+        : `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}${earlyExit}`,
+      bound: drain,
+      endsEarly: exitOnZero,
+      inPreStop: false,
+      boundProperty: 'terminationDrainDuration',
+    });
+    if (margin.toMilliseconds() > 0) {
+      phases.push({ kind: PhaseKind.MARGIN, name: 'margin', description: 'safety margin', bound: margin, boundProperty: 'margin' });
+    }
+    const plan = new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
+
+    const appPreStop = new PosixScript({ name: 'app-prestop', deadline: plan.preStopDeadline })
+      .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
+    if (endpointUrl) {
+      appPreStop.add(Step.http({
+        method: endpoint!.method ?? HttpMethod.POST,
+        url: ShellWord.literal(endpointUrl),
+        timeout: plan.phase('app-shutdown').bound,
+        description: 'app shutdown endpoint',
+      }));
+    }
+
+    let proxyPreStop: PosixScript | undefined;
+    if (!native) {
+      const ports = props.ports.map(p => p.port);
+      proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: plan.endOf('stop') })
+        .add(
+          Step.log('holding istio-proxy until the app stops listening, so its shutdown and outbound calls keep the proxy'),
+          Step.pollUntilZero({ probe: PollProbe.listeningTcpPorts(ports), interval, description: `app sockets listening on ${ports.join(', ')}` }),
+          Step.whenPollDidNotReachZero([Step.log('the app still listens at the end of its stop phase; releasing istio-proxy to drain anyway')]),
+        );
+    }
+
+    const userAnnotations = props.podAnnotations ?? {};
+    const proxyConfig = renderProxyConfig({
+      terminationDrainDuration: plan.phase('proxy-drain').bound,
+      holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts,
+      exitOnZeroActiveConnections: exitOnZero,
+      minimumDrainDuration: minDrain,
+    }, userAnnotations[PROXY_CONFIG_ANNOTATION]);
+    const annotations: { [key: string]: string } = { ...userAnnotations, [PROXY_CONFIG_ANNOTATION]: proxyConfig };
+    if (istio.supportsNativeSidecarAnnotation) {
+      const want = String(native);
+      const theirs = userAnnotations[NATIVE_SIDECAR_ANNOTATION];
+      if (theirs !== undefined && theirs !== want) {
+        throw propError(this, `podAnnotations['${NATIVE_SIDECAR_ANNOTATION}']`, theirs, `contradicts nativeSidecars: ${native}. Remove the annotation and set nativeSidecars instead: the shutdown order depends on it.`);
+      }
+      annotations[NATIVE_SIDECAR_ANNOTATION] = want;
+    }
+    const injectAnnotation = userAnnotations[SIDECAR_INJECT_LABEL];
+    if (injectAnnotation !== undefined && injectAnnotation !== 'true') {
+      throw propError(this, `podAnnotations['${SIDECAR_INJECT_LABEL}']`, injectAnnotation, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
+    }
+    const injectLabel = props.podLabels?.[SIDECAR_INJECT_LABEL];
+    if (injectLabel !== undefined && injectLabel !== 'true') {
+      throw propError(this, `podLabels['${SIDECAR_INJECT_LABEL}']`, injectLabel, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
+    }
+    return { plan, native, appPreStop, proxyPreStop, proxyConfig, annotations };
+  }
+}
+
+/** `http-web`: the protocol, a dash, the suffix (Istio's `<protocol>[-<suffix>]`). */
+function portName(p: IstioPort): string {
+  return `${p.protocol}-${p.suffix ?? p.port}`;
+}
+
+function validatePorts(scope: Construct, ports: IstioPort[]): void {
+  if (!ports || ports.length === 0) {
+    throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  }
+  const seen = new Set<string>();
+  for (const p of ports) {
+    assertPort(scope, 'ports[].port', p.port);
+    if (p.servicePort !== undefined) assertPort(scope, 'ports[].servicePort', p.servicePort);
+    const name = portName(p);
+    // Container port names are IANA_SVC_NAMEs: <= 15 lower-case letters, digits and single dashes.
+    if (name.length > 15 || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || !/[a-z]/.test(name)) {
+      throw propError(scope, 'ports[].suffix', p.suffix ?? String(p.port), `makes the port name '${name}', which is not a valid port name: at most 15 lower-case letters, digits and single dashes. Use a shorter suffix such as 'web'.`);
+    }
+    if (seen.has(name)) throw propError(scope, 'ports', name, 'appears twice: give each port a unique suffix.');
+    seen.add(name);
+  }
+}
+
+function assertPort(scope: Construct, property: string, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw propError(scope, property, port, 'is not a TCP port: use a whole number from 1 to 65535.');
+  }
+}
+
+function wholeSeconds(scope: Construct, property: string, d: Duration, min: number): Duration {
+  const ms = d.toMilliseconds();
+  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
+    throw propError(scope, property, d, `must be a whole number of seconds, at least ${min}s (the shell waits in whole seconds). Use Duration.seconds(n).`);
+  }
+  return d;
+}
+
+function positive(scope: Construct, property: string, d: Duration): Duration {
+  const ms = d.toMilliseconds();
+  if (!Number.isFinite(ms) || ms <= 0) throw propError(scope, property, d, 'must be longer than zero.');
+  return d;
+}
+
+function nonNegative(scope: Construct, property: string, d: Duration): Duration {
+  const ms = d.toMilliseconds();
+  if (!Number.isFinite(ms) || ms < 0) throw propError(scope, property, d, 'must be zero or longer.');
+  return d;
+}
