@@ -19,7 +19,8 @@ export interface IPollProbe {
 export class PollProbe {
   /**
    * 1 while the process whose PID is in `pidFile` is alive, 0 once it has exited (or the file is
-   * gone, as nginx removes its pid file on exit).
+   * gone, as nginx removes its pid file on exit). A file that holds no process id (empty while
+   * being written, or garbage) cannot tell, and is retried.
    */
   public static processAlive(pidFile: string): IPollProbe {
     const file = Shell.quote(pidFile);
@@ -28,8 +29,12 @@ export class PollProbe {
       usesHttp: false,
       renderBody: () => [
         `if [ ! -f ${file} ]; then gs_count=0; return 0; fi`,
-        `if ! read -r gs_pid <${file}; then gs_why=${Shell.quote(`cannot read ${pidFile}`)}; return 1; fi`,
-        'case $gs_pid in \'\'|*[!0-9]*) gs_count=0; return 0 ;; esac',
+        `if [ ! -r ${file} ]; then gs_why=${Shell.quote(`cannot read ${pidFile}`)}; return 1; fi`,
+        // read fails at a last line with no newline but still sets gs_pid: its status does not matter.
+        'gs_pid=',
+        `{ read -r gs_pid <${file}; } 2>/dev/null || :`,
+        // Empty (being written) or not a number: cannot tell, which is never zero.
+        `case $gs_pid in ''|*[!0-9]*) gs_why=${Shell.quote(`no process id in ${pidFile}`)}; return 1 ;; esac`,
         'if kill -0 "$gs_pid" 2>/dev/null; then gs_count=1; else gs_count=0; fi',
         'return 0',
       ].join('\n'),

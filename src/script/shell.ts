@@ -10,7 +10,7 @@ export class Shell {
     if (value.includes('\0')) {
       throw new Error(`cannot quote a value containing a NUL byte for a shell script: ${JSON.stringify(value)}. Remove the NUL byte.`);
     }
-    return `'${value.replace(/'/g, `'\\''`)}'`;
+    return `'${value.replace(/'/g, '\'\\\'\'')}'`;
   }
 
   /** Whether a name is a valid environment variable name for POSIX sh (`[A-Za-z_][A-Za-z0-9_]*`). */

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
-import { formatDuration } from '../plan/duration-format';
 import { HttpCallOptions, renderHttpArgs } from './http';
 import { IPollProbe } from './probe';
 import { Shell } from './shell';
+import { formatDuration } from '../plan/duration-format';
 
 /** Options of {@link Step.pollUntilZero}. */
 export interface PollOptions {
@@ -36,10 +36,10 @@ export interface RunOptions {
 
 /** What a step needs from the script it is rendered into. @internal */
 export interface RenderContext {
-  /** A fresh number, for function names. */
-  next(): number;
   /** The script's deadline in whole seconds. */
   readonly deadlineSeconds: number;
+  /** A fresh number, for function names. */
+  next(): number;
 }
 
 /** One step of a {@link PosixScript}. Every step logs what it does and never exits the script. */
@@ -96,6 +96,10 @@ export class Step {
       'else',
       '  gs_rc=$?',
       '  gs_ok=0',
+      '  case $gs_rc in',
+      '    124) gs_out="the script\'s deadline has passed, not started" ;;',
+      `    143) gs_out='no exit within ${timeout}s, terminated' ;;`,
+      '  esac',
       `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: \${gs_out%%"$gs_nl"*}"`,
       'fi',
     ]);
@@ -125,18 +129,32 @@ export class Step {
         'gs_last=',
         'gs_last_log=0',
         'while :; do',
+        '  gs_count=',
+        "  gs_why='the probe gave no reason'",
         `  if ${fn}; then`,
-        '    if [ "$gs_count" -eq 0 ]; then',
-        `      gs_log ${q(`${what}: 0`)}`,
-        '      gs_poll=zero',
-        '      break',
-        '    fi',
-        '    gs_state="$gs_count"',
+        '    case $gs_count in',
+        "      ''|*[!0-9]*) gs_state=\"unknown (the probe counted '$gs_count', not a number), retrying\" ;;",
+        '      *)',
+        '        if [ "$gs_count" -eq 0 ]; then',
+        `          gs_log ${q(`${what}: 0`)}`,
+        '          gs_poll=zero',
+        '          break',
+        '        fi',
+        '        gs_state=$gs_count',
+        '        ;;',
+        '    esac',
         '  else',
         '    gs_state="unknown ($gs_why), retrying"',
         '  fi',
         '  gs_now=$(date +%s)',
-        '  if [ "$gs_state" != "$gs_last" ] || [ $((gs_now - gs_last_log)) -ge 30 ]; then',
+        // Log a new state at once, except a count that keeps changing (a busy drain): that at most
+        // every 5s. Any state is repeated every 30s so a long wait shows it is alive.
+        '  gs_quiet=$((gs_now - gs_last_log))',
+        '  case $gs_last:$gs_state in',
+        '    [0-9]*:[0-9]*) gs_every=5 ;;',
+        '    *) gs_every=0 ;;',
+        '  esac',
+        '  if { [ "$gs_state" != "$gs_last" ] && [ "$gs_quiet" -ge "$gs_every" ]; } || [ "$gs_quiet" -ge 30 ]; then',
         `    gs_log ${q(`${what}: `)}"$gs_state"`,
         '    gs_last=$gs_state',
         '    gs_last_log=$gs_now',
