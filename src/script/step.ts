@@ -84,7 +84,12 @@ export class Step {
     ]);
   }
 
-  /** Runs a command (every argument quoted); sets `gs_ok`; logs the first line of its output on failure. */
+  /**
+   * Runs a command (every argument quoted); sets `gs_ok`; logs the first line of its output on failure.
+   * The timeout terminates the command itself; a background child it leaves holding its stdout or
+   * stderr keeps the step waiting until that child exits, so do not use commands that fork and keep
+   * their output open (wrap them as `sh -c 'cmd >/dev/null 2>&1'`).
+   */
   public static run(command: string[], description: string, options: RunOptions = {}): Step {
     if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
     const timeout = wholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout');
