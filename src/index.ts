@@ -3,3 +3,4 @@ export * from './script';
 export * from './workload';
 export * from './checks';
 export * from './nginx';
+export * from './istio';

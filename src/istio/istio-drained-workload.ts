@@ -308,11 +308,11 @@ export class IstioDrainedWorkload extends Construct {
       throw propError(this, 'exitOnZeroActiveConnections', true, `needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is ${istio}. Upgrade Istio or leave exitOnZeroActiveConnections off.`);
     }
     if (props.minimumDrainDuration && !exitOnZero) {
-      throw propError(this, 'minimumDrainDuration', props.minimumDrainDuration, 'only applies with exitOnZeroActiveConnections: true (pilot-agent reads it only then). Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.');
+      throw durationError(this, 'minimumDrainDuration', props.minimumDrainDuration, 'only applies with exitOnZeroActiveConnections: true (pilot-agent reads it only then). Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.');
     }
     const minDrain = props.minimumDrainDuration ? nonNegative(this, 'minimumDrainDuration', props.minimumDrainDuration) : undefined;
     if (minDrain && minDrain.toMilliseconds() > drain.toMilliseconds()) {
-      throw propError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}: pilot-agent would be stopped by terminationDrainDuration before it ever counts connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
+      throw durationError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}: pilot-agent would be stopped by terminationDrainDuration before it ever counts connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
     }
 
     const endpoint = props.shutdownEndpoint;
@@ -459,19 +459,24 @@ function assertPort(scope: Construct, property: string, port: number): void {
 function wholeSeconds(scope: Construct, property: string, d: Duration, min: number): Duration {
   const ms = d.toMilliseconds();
   if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-    throw propError(scope, property, d, `must be a whole number of seconds, at least ${min}s (the shell waits in whole seconds). Use Duration.seconds(n).`);
+    throw durationError(scope, property, d, `must be a whole number of seconds, at least ${min}s (the shell waits in whole seconds). Use Duration.seconds(n).`);
   }
   return d;
 }
 
 function positive(scope: Construct, property: string, d: Duration): Duration {
   const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms <= 0) throw propError(scope, property, d, 'must be longer than zero.');
+  if (!Number.isFinite(ms) || ms <= 0) throw durationError(scope, property, d, 'must be longer than zero.');
   return d;
 }
 
 function nonNegative(scope: Construct, property: string, d: Duration): Duration {
   const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms < 0) throw propError(scope, property, d, 'must be zero or longer.');
+  if (!Number.isFinite(ms) || ms < 0) throw durationError(scope, property, d, 'must be zero or longer.');
   return d;
+}
+
+/** `test/orders: propagation 1.5s must be ...`: durations in the timeline's own notation. */
+function durationError(scope: Construct, property: string, d: Duration, fix: string): Error {
+  return new Error(`${scope.node.path}: ${property} ${formatDuration(d)} ${fix}`);
 }

@@ -1,0 +1,311 @@
+import { Duration, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { HttpMethod, IstioDrainedWorkload, IstioDrainedWorkloadProps, IstioProtocol, IstioVersion, KubernetesVersion } from '../../src';
+import { trimDeclaredProxy } from '../../src/istio/proxy-trim';
+import { shellcheck } from '../script/run-script';
+import { containerOf, only, preStopScript, synthValid } from '../util/synth';
+
+const BASE: IstioDrainedWorkloadProps = {
+  istioVersion: IstioVersion.V1_22,
+  image: 'ghcr.io/example/orders:2.3.1',
+  ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'web' }, { port: 9090, protocol: IstioProtocol.GRPC }],
+};
+
+function build(props: Partial<IstioDrainedWorkloadProps> = {}) {
+  const chart = Testing.chart();
+  const w = new IstioDrainedWorkload(chart, 'orders', { ...BASE, ...props });
+  const objects = synthValid(chart);
+  const dep = only(objects, 'Deployment');
+  const pod = dep.spec.template;
+  return { chart, w, objects, dep, pod, proxyConfig: parse(pod.metadata.annotations['proxy.istio.io/config']) };
+}
+
+function buildError(props: Partial<IstioDrainedWorkloadProps>): string {
+  const chart = Testing.chart();
+  try {
+    new IstioDrainedWorkload(chart, 'orders', { ...BASE, ...props });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('IstioDrainedWorkload: the field case (proxy drains for 60s)', () => {
+  const props: Partial<IstioDrainedWorkloadProps> = {
+    propagation: Duration.seconds(10),
+    shutdownEndpoint: { path: '/admin/shutdown', port: 8080, timeout: Duration.seconds(5) },
+    appShutdownTimeout: Duration.seconds(20),
+    terminationDrainDuration: Duration.seconds(60),
+  };
+
+  test('proxy.istio.io/config is YAML with terminationDrainDuration from the drain phase', () => {
+    const { proxyConfig, w } = build(props);
+    expect(proxyConfig).toEqual({ terminationDrainDuration: '60s' });
+    expect(w.plan.phase('proxy-drain').bound.toSeconds()).toBe(60);
+    expect(typeof w.proxyConfig).toBe('string');
+  });
+
+  test('grace period = propagation + shutdown call + app stop + drain + margin, derived', () => {
+    const { pod, w } = build(props);
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(10 + 5 + 20 + 60 + 2);
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(w.plan.terminationGracePeriodSeconds);
+    expect(w.plan.phases.map(p => p.name)).toEqual(['propagate', 'app-shutdown', 'stop', 'proxy-drain', 'margin']);
+    const planAnnotation = JSON.parse(pod.metadata.annotations['graceful-shutdown.cdk8s.io/plan']);
+    expect(planAnnotation.phases.map((p: any) => [p.name, p.start, p.end])).toEqual([
+      ['propagate', 0, 10], ['app-shutdown', 10, 15], ['stop', 15, 35], ['proxy-drain', 35, 95], ['margin', 95, 97],
+    ]);
+  });
+
+  test('the app preStop waits for propagation, then calls its shutdown endpoint within the plan', () => {
+    const { dep } = build(props);
+    const script = preStopScript(containerOf(dep, 'app'));
+    expect(script).toContain('gs_deadline=$((gs_start + 15))');
+    expect(script).toContain('gs_sleep_until 10');
+    expect(script).toContain("gs_http POST 'http://127.0.0.1:8080/admin/shutdown' \"$(gs_cap 5)\"");
+    expect(script.indexOf('gs_sleep_until 10')).toBeLessThan(script.indexOf('gs_http POST'));
+    expect(shellcheck(script)).toEqual({ ok: true, output: '' });
+  });
+
+  test('the declared istio-proxy carries only name, image auto and a preStop bounded by the end of the app stop phase', () => {
+    const { dep, w } = build(props);
+    const proxy = containerOf(dep, 'istio-proxy');
+    expect(Object.keys(proxy).sort()).toEqual(['image', 'lifecycle', 'name']);
+    expect(proxy.image).toBe('auto');
+    expect(Object.keys(proxy.lifecycle)).toEqual(['preStop']);
+    const script = preStopScript(proxy);
+    expect(script).toContain(`gs_deadline=$((gs_start + ${w.plan.endOf('stop').toSeconds()}))`);
+    expect(w.plan.endOf('stop').toSeconds()).toBe(35);
+    // 8080 = 0x1F90, 9090 = 0x2382: both ports, read from /proc/net/tcp{,6}.
+    expect(script).toContain('*:1F90|*:2382) gs_count=$((gs_count + 1))');
+    expect(script).toContain('/proc/net/tcp /proc/net/tcp6');
+    expect(shellcheck(script)).toEqual({ ok: true, output: '' });
+    // The app container keeps the cdk8s-plus defaults the proxy must not get.
+    const app = containerOf(dep, 'app');
+    expect(app.securityContext.runAsNonRoot).toBe(true);
+    expect(app.resources.requests.cpu).toBe('100m');
+  });
+
+  test('injection label, ports named for protocol selection, a Service with appProtocol', () => {
+    const { pod, dep, objects } = build(props);
+    expect(pod.metadata.labels['sidecar.istio.io/inject']).toBe('true');
+    expect(containerOf(dep, 'app').ports).toEqual([{ containerPort: 8080, name: 'http-web' }, { containerPort: 9090, name: 'grpc-9090' }]);
+    const svc = only(objects, 'Service');
+    expect(svc.spec.ports).toEqual([
+      { name: 'http-web', port: 8080, targetPort: 8080, appProtocol: 'http' },
+      { name: 'grpc-9090', port: 9090, targetPort: 9090, appProtocol: 'grpc' },
+    ]);
+    expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
+  });
+
+  test('the timeline says who does what and when', () => {
+    const { w } = build(props);
+    const text = w.plan.toString();
+    expect(text).toContain('terminationGracePeriodSeconds: 97 (derived from the plan)');
+    expect(text).toMatch(/t=35s\s+proxy-drain\s+<=1m\s+istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration 60s/);
+    expect(text).toMatch(/t=1m37s\s+SIGKILL/);
+    expect(w.plan.toMermaid()).toContain('proxy-drain <=1m :proxy-drain, 35, 60s');
+  });
+});
+
+describe('proxy config fields', () => {
+  test('exit-on-zero: proxyMetadata carries both variables as strings; the drain ends early', () => {
+    const { proxyConfig, w, pod } = build({ terminationDrainDuration: Duration.seconds(30), exitOnZeroActiveConnections: true, minimumDrainDuration: Duration.seconds(10) });
+    expect(proxyConfig).toEqual({
+      terminationDrainDuration: '30s',
+      proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: '10s' },
+    });
+    expect(typeof proxyConfig.proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS).toBe('string');
+    expect(w.plan.phase('proxy-drain').endsEarly).toBe(true);
+    expect(w.plan.phase('proxy-drain').description).toContain('when its stats cannot be read');
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
+  });
+
+  test('exit-on-zero without a minimum leaves Istio default (not written)', () => {
+    const { proxyConfig } = build({ exitOnZeroActiveConnections: true });
+    expect(proxyConfig.proxyMetadata).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' });
+  });
+
+  test('holdApplicationUntilProxyStarts is written only when set', () => {
+    expect(build({ holdApplicationUntilProxyStarts: true }).proxyConfig.holdApplicationUntilProxyStarts).toBe(true);
+    expect(build({ holdApplicationUntilProxyStarts: false }).proxyConfig.holdApplicationUntilProxyStarts).toBe(false);
+    expect('holdApplicationUntilProxyStarts' in build().proxyConfig).toBe(false);
+  });
+
+  test('durations use the protobuf JSON form istiod parses (seconds, never 1m30s)', () => {
+    expect(build({ terminationDrainDuration: Duration.seconds(90) }).proxyConfig.terminationDrainDuration).toBe('90s');
+    expect(build({ terminationDrainDuration: Duration.millis(1500) }).proxyConfig.terminationDrainDuration).toBe('1.5s');
+  });
+
+  test('merges with the user\'s annotation: other keys kept, equal values accepted', () => {
+    const user = 'concurrency: 2\nterminationDrainDuration: 1m\nproxyMetadata:\n  ISTIO_META_DNS_CAPTURE: "true"\n';
+    const { proxyConfig, pod } = build({
+      terminationDrainDuration: Duration.seconds(60),
+      exitOnZeroActiveConnections: true,
+      podAnnotations: { 'proxy.istio.io/config': user, 'example.com/owner': 'orders' },
+    });
+    expect(proxyConfig).toEqual({
+      concurrency: 2,
+      terminationDrainDuration: '60s',
+      proxyMetadata: { ISTIO_META_DNS_CAPTURE: 'true', EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+    });
+    expect(pod.metadata.annotations['example.com/owner']).toBe('orders');
+  });
+
+  test('JSON in the user\'s annotation is read too', () => {
+    const { proxyConfig } = build({ podAnnotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' } });
+    expect(proxyConfig).toEqual({ holdApplicationUntilProxyStarts: true, terminationDrainDuration: '5s' });
+  });
+
+  test('a conflicting value in the user\'s annotation is an error naming both values and the fix', () => {
+    const msg = buildError({ terminationDrainDuration: Duration.seconds(60), podAnnotations: { 'proxy.istio.io/config': 'terminationDrainDuration: 30s' } });
+    expect(msg).toMatch(/^test\/orders: /);
+    expect(msg).toContain("sets terminationDrainDuration: '30s'");
+    expect(msg).toContain("derives terminationDrainDuration: '60s'");
+    expect(msg).toContain('set terminationDrainDuration on the construct instead');
+    const hold = buildError({ holdApplicationUntilProxyStarts: true, podAnnotations: { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: false' } });
+    expect(hold).toContain('sets holdApplicationUntilProxyStarts: false, but the construct derives holdApplicationUntilProxyStarts: true');
+    const min = buildError({ exitOnZeroActiveConnections: true, minimumDrainDuration: Duration.seconds(3), podAnnotations: { 'proxy.istio.io/config': 'proxyMetadata:\n  MINIMUM_DRAIN_DURATION: 8s' } });
+    expect(min).toContain("sets proxyMetadata.MINIMUM_DRAIN_DURATION: '8s'");
+    expect(min).toContain('set minimumDrainDuration on the construct');
+  });
+
+  test('exit-on-zero set by hand in the annotation is refused: the plan must know the drain ends early', () => {
+    const msg = buildError({ podAnnotations: { 'proxy.istio.io/config': 'proxyMetadata:\n  EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"' } });
+    expect(msg).toContain('proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS');
+    expect(msg).toContain('set exitOnZeroActiveConnections on the construct');
+  });
+
+  test('an annotation that is not a YAML mapping is refused', () => {
+    expect(buildError({ podAnnotations: { 'proxy.istio.io/config': '- a\n- b' } })).toContain('must be a YAML mapping');
+    expect(buildError({ podAnnotations: { 'proxy.istio.io/config': 'a: [' } })).toContain('is not valid YAML');
+  });
+});
+
+describe('native sidecars', () => {
+  test('no declared istio-proxy; the timeline says Kubernetes stops the native sidecar after the app', () => {
+    const { dep, w, pod } = build({ nativeSidecars: true, kubernetesVersion: KubernetesVersion.V1_29, istioVersion: IstioVersion.V1_24 });
+    const names = [...dep.spec.template.spec.containers, ...(dep.spec.template.spec.initContainers ?? [])].map((c: any) => c.name);
+    expect(names).toEqual(['app']);
+    expect(w.nativeSidecars).toBe(true);
+    expect(w.proxyPreStop).toBeUndefined();
+    expect(w.plan.toString()).toContain('Kubernetes stops the native istio-proxy sidecar after the app exits');
+    expect(pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    // The drain still bounds the grace period: Istio before 1.21 drains on the SIGTERM.
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 5 + 2);
+  });
+
+  test('on Istio 1.24+ the per-pod annotation pins the mode; before 1.24 it is not written', () => {
+    expect(build({ istioVersion: IstioVersion.V1_27 }).pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('false');
+    expect(build({ istioVersion: IstioVersion.V1_22 }).pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    expect(build({ nativeSidecars: true, kubernetesVersion: KubernetesVersion.V1_29, istioVersion: IstioVersion.V1_19 })
+      .pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+  });
+
+  test('native sidecars need Kubernetes 1.29 and Istio 1.19', () => {
+    expect(buildError({ nativeSidecars: true })).toMatch(/^test\/orders: nativeSidecars true needs kubernetesVersion 1.29 or newer/);
+    expect(buildError({ nativeSidecars: true, kubernetesVersion: KubernetesVersion.V1_30, istioVersion: IstioVersion.of('1.18') }))
+      .toContain('needs Istio 1.19 or newer (ENABLE_NATIVE_SIDECARS), but istioVersion is 1.18');
+  });
+
+  test('a nativeSidecar annotation that contradicts the mode is refused', () => {
+    expect(buildError({ istioVersion: IstioVersion.V1_27, podAnnotations: { 'sidecar.istio.io/nativeSidecar': 'true' } }))
+      .toContain("podAnnotations['sidecar.istio.io/nativeSidecar'] 'true' contradicts nativeSidecars: false");
+  });
+});
+
+describe('mistakes users make', () => {
+  test('a drain longer than the pinned grace period: the plan error names numbers, phase and the property to lower', () => {
+    const msg = buildError({ terminationDrainDuration: Duration.seconds(60), terminationGracePeriod: Duration.seconds(30) });
+    expect(msg).toMatch(/^test\/orders: terminationGracePeriod 30s is shorter than the plan's 1m17s: propagate 5s \+ stop 10s \+ proxy-drain 1m \+ margin 2s/);
+    expect(msg).toContain('the proxy-drain phase (t=15s..1m15s) does not fit before SIGKILL at t=30s');
+    expect(msg).toContain('lower terminationDrainDuration');
+  });
+
+  test('a pinned grace period that fits is kept, with the slack at the end', () => {
+    const { pod } = build({ terminationGracePeriod: Duration.seconds(40) });
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(40);
+  });
+
+  test('a minimum drain longer than the drain', () => {
+    const msg = buildError({ exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(10), minimumDrainDuration: Duration.seconds(15) });
+    expect(msg).toMatch(/^test\/orders: minimumDrainDuration 15s is longer than terminationDrainDuration 10s/);
+    expect(msg).toContain('Lower minimumDrainDuration to at most 10s');
+  });
+
+  test('a minimum drain without exit-on-zero', () => {
+    expect(buildError({ minimumDrainDuration: Duration.seconds(5) })).toContain('only applies with exitOnZeroActiveConnections: true');
+  });
+
+  test('exit-on-zero on an Istio version that lacks it', () => {
+    expect(buildError({ exitOnZeroActiveConnections: true, istioVersion: IstioVersion.of('1.11.8') }))
+      .toContain('exitOnZeroActiveConnections true needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is 1.11');
+    expect(build({ exitOnZeroActiveConnections: true, istioVersion: IstioVersion.V1_12 }).proxyConfig.proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS).toBe('true');
+  });
+
+  test('ports: none, out of range, a name too long, duplicates', () => {
+    expect(buildError({ ports: [] })).toContain('ports \'[]\' is empty');
+    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is not a TCP port');
+    expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.GRPC_WEB, suffix: 'frontend' }] }))
+      .toContain("makes the port name 'grpc-web-frontend', which is not a valid port name");
+    expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'a' }, { port: 8081, protocol: IstioProtocol.HTTP, suffix: 'a' }] }))
+      .toContain("ports 'http-a' appears twice");
+  });
+
+  test('timings the shell cannot keep, and a bad shutdown path', () => {
+    expect(buildError({ propagation: Duration.millis(1500) })).toContain('propagation 1.5s must be a whole number of seconds');
+    expect(buildError({ terminationDrainDuration: Duration.seconds(0) })).toContain('terminationDrainDuration 0s must be longer than zero');
+    expect(buildError({ shutdownEndpoint: { path: 'shutdown' } })).toContain("shutdownEndpoint.path 'shutdown' is not a URL path");
+    expect(buildError({ shutdownEndpoint: { path: "/x'; reboot; '" } })).toContain('is not a URL path');
+  });
+
+  test('injection turned off by label or annotation is refused', () => {
+    expect(buildError({ podLabels: { 'sidecar.istio.io/inject': 'false' } })).toContain("podLabels['sidecar.istio.io/inject'] 'false' turns injection off");
+    expect(buildError({ podAnnotations: { 'sidecar.istio.io/inject': 'false' } })).toContain("podAnnotations['sidecar.istio.io/inject'] 'false' turns injection off");
+  });
+
+  test('the shutdown endpoint method and port are the user\'s; the URL is quoted', () => {
+    const { dep } = build({ shutdownEndpoint: { path: '/actuator/shutdown?now=1&x=$HOME', port: 8081, method: HttpMethod.PUT } });
+    expect(preStopScript(containerOf(dep, 'app'))).toContain("gs_http PUT 'http://127.0.0.1:8081/actuator/shutdown?now=1&x=$HOME'");
+  });
+});
+
+describe('IstioVersion', () => {
+  test('parses and compares', () => {
+    expect(IstioVersion.of('v1.22.3').toString()).toBe('1.22');
+    expect(IstioVersion.of('1.24.0-beta.1').supportsNativeSidecarAnnotation).toBe(true);
+    expect(IstioVersion.of('1.11').supportsExitOnZeroActiveConnections).toBe(false);
+    expect(IstioVersion.V1_12.supportsExitOnZeroActiveConnections).toBe(true);
+    expect(IstioVersion.of('1.18').supportsNativeSidecars).toBe(false);
+    expect(IstioVersion.V1_19.supportsNativeSidecars).toBe(true);
+    expect(IstioVersion.V1_27.isAtLeast(IstioVersion.V1_24)).toBe(true);
+    expect(IstioVersion.V1_22.isAtLeast(IstioVersion.V1_24)).toBe(false);
+  });
+
+  test('refuses what is not a version', () => {
+    expect(() => IstioVersion.of('latest')).toThrow("istioVersion 'latest' is not an Istio version");
+    expect(() => IstioVersion.of('2.0')).toThrow('only Istio 1.x');
+  });
+});
+
+describe('trimDeclaredProxy', () => {
+  test('keeps only name, image and lifecycle of istio-proxy; other containers untouched', () => {
+    const json = {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: 'app', image: 'a', resources: { requests: { cpu: '1' } } },
+              { name: 'istio-proxy', image: 'auto', imagePullPolicy: 'Always', resources: {}, securityContext: { runAsNonRoot: true }, lifecycle: { preStop: { exec: { command: ['x'] } } } },
+            ],
+          },
+        },
+      },
+    };
+    const out = trimDeclaredProxy(json);
+    expect(out.spec.template.spec.containers).toEqual([
+      { name: 'app', image: 'a', resources: { requests: { cpu: '1' } } },
+      { name: 'istio-proxy', image: 'auto', lifecycle: { preStop: { exec: { command: ['x'] } } } },
+    ]);
+    expect(trimDeclaredProxy({ kind: 'Service' })).toEqual({ kind: 'Service' });
+  });
+});
