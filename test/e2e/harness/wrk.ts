@@ -1,0 +1,67 @@
+/** Runs wrk (Debian's) and reads its summary: completed requests and failures by type. */
+import { spawn, ChildProcess } from 'child_process';
+
+export interface WrkResult {
+  /** Completed requests (wrk's "N requests in"). */
+  readonly requests: number;
+  /** Socket errors by type. */
+  readonly connect: number;
+  readonly read: number;
+  readonly write: number;
+  readonly timeout: number;
+  /** Responses outside 2xx/3xx. */
+  readonly non2xx: number;
+  /** Every failed request: socket errors plus non-2xx. */
+  readonly failed: number;
+  /** Completed plus failed-by-socket-error requests. */
+  readonly total: number;
+  /** wrk's own output. */
+  readonly output: string;
+}
+
+/** Parses wrk's summary. */
+export function parseWrk(output: string): WrkResult {
+  const req = /(\d+) requests in /.exec(output);
+  if (!req) throw new Error(`cannot read wrk's summary:\n${output}`);
+  const se = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const n2 = /Non-2xx or 3xx responses: (\d+)/.exec(output);
+  const [connect, read, write, timeout] = se ? se.slice(1).map(Number) : [0, 0, 0, 0];
+  const non2xx = n2 ? Number(n2[1]) : 0;
+  const requests = Number(req[1]);
+  const sockErrors = connect + read + write + timeout;
+  return { requests, connect, read, write, timeout, non2xx, failed: sockErrors + non2xx, total: requests + sockErrors, output };
+}
+
+/** A running wrk; `stop()` sends SIGINT, on which wrk stops and prints its summary. */
+export class Wrk {
+  private readonly child: ChildProcess;
+  private out = '';
+  private readonly done: Promise<WrkResult>;
+
+  public constructor(url: string, options: { threads?: number; connections?: number; maxSeconds?: number } = {}) {
+    const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections ?? 32), '-d', `${options.maxSeconds ?? 60}s`, '--timeout', '5s', url];
+    this.child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', d => { this.out += d; });
+    this.child.stderr!.on('data', d => { this.out += d; });
+    this.done = new Promise((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.once('close', () => {
+        try {
+          resolve(parseWrk(this.out));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  public async stop(): Promise<WrkResult> {
+    this.child.kill('SIGINT');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    try {
+      return await this.done;
+    } finally {
+      clearTimeout(t);
+    }
+  }
+}
