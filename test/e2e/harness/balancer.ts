@@ -10,6 +10,19 @@ import * as net from 'net';
 interface Backend {
   readonly port: number;
   routable: boolean;
+  readonly stats: BackendStats;
+}
+
+/** What happened to the connections routed to one backend. */
+export interface BackendStats {
+  /** Connections routed to it. */
+  opened: number;
+  /** Closed by the backend with a FIN (a clean close). */
+  closedByBackend: number;
+  /** Ended by an error on the backend side (reset, refused). */
+  backendErrors: number;
+  /** Client bytes that arrived after the backend had closed (requests that raced a close). */
+  raced: number;
 }
 
 export class Balancer {
@@ -24,7 +37,7 @@ export class Balancer {
 
   /** Adds a backend (unroutable until `setRoutable`). */
   public add(name: string, port: number): void {
-    this.backends.set(name, { port, routable: false });
+    this.backends.set(name, { port, routable: false, stats: { opened: 0, closedByBackend: 0, backendErrors: 0, raced: 0 } });
   }
 
   /** Routes new connections to the backend (now), or stops routing (after the propagation delay). */
@@ -41,6 +54,11 @@ export class Balancer {
   /** Whether a backend gets new connections. */
   public isRoutable(name: string): boolean {
     return this.backends.get(name)?.routable ?? false;
+  }
+
+  /** Per-backend connection outcomes. */
+  public stats(name: string): BackendStats {
+    return { ...this.backends.get(name)!.stats };
   }
 
   public async listen(): Promise<number> {
@@ -68,9 +86,13 @@ export class Balancer {
     this.track(upstream);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
+    backend.stats.opened++;
+    let backendClosed = false;
+    upstream.once('end', () => { backendClosed = true; backend.stats.closedByBackend++; });
+    client.on('data', () => { if (backendClosed) backend.stats.raced++; });
     client.pipe(upstream);
     upstream.pipe(client);
-    upstream.on('error', () => { if (!client.destroyed) client.resetAndDestroy(); });
+    upstream.on('error', () => { backend.stats.backendErrors++; if (!client.destroyed) client.resetAndDestroy(); });
     client.on('error', () => { if (!upstream.destroyed) upstream.resetAndDestroy(); });
   }
 

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Balancer } from './balancer';
+import { Balancer, BackendStats } from './balancer';
 import { DeleteResult, EmulatedPod, freePort, PodSpecUnderTest } from './pod';
 import { Wrk, WrkResult } from './wrk';
 
@@ -23,6 +23,8 @@ export interface ScenarioOptions {
   readonly connections?: number;
   /** wrk threads. Default 2. */
   readonly threads?: number;
+  /** Pause between requests on each connection, ms (see `Wrk`). Default 20. */
+  readonly requestDelayMs?: number;
   /** Load before the deletion, ms. Default 1500. */
   readonly loadBeforeMs?: number;
   /** Load after the pod has terminated, ms. Default 1000. */
@@ -38,6 +40,8 @@ export interface ScenarioResult {
   readonly wrk: WrkResult;
   readonly deletion: DeleteResult;
   readonly dir: string;
+  /** What happened to the connections routed to the deleted pod. */
+  readonly deletedPodConnections: BackendStats;
 }
 
 /** Runs one deletion under load. */
@@ -55,14 +59,14 @@ export async function runScenario(pod: PodSpecUnderTest, options: ScenarioOption
     await Promise.all(pods.map(p => p.start()));
     await waitFor(() => pods.every(p => lb.isRoutable(p.name)), 15_000, 'both pods ready');
     await lb.listen();
-    wrk = new Wrk(`http://127.0.0.1:${lb.port}/`, { threads: options.threads, connections: options.connections, maxSeconds: pod.gracePeriodSeconds + 30 });
+    wrk = new Wrk(`http://127.0.0.1:${lb.port}/`, { threads: options.threads, connections: options.connections, maxSeconds: pod.gracePeriodSeconds + 30, requestDelayMs: options.requestDelayMs });
     await sleep(options.loadBeforeMs ?? 1500);
     if (routing === 'endpoints') lb.setRoutable('pod-a', false);
     const deletion = await pods[0].delete();
     await sleep(options.loadAfterMs ?? 1000);
     const result = await wrk.stop();
     wrk = undefined;
-    return { failed: result.failed, total: result.total, terminateS: deletion.terminateMs / 1000, wrk: result, deletion, dir };
+    return { failed: result.failed, total: result.total, terminateS: deletion.terminateMs / 1000, wrk: result, deletion, dir, deletedPodConnections: lb.stats('pod-a') };
   } finally {
     if (wrk) await wrk.stop().catch(() => undefined);
     await Promise.all(pods.map(p => p.stop()));

@@ -1,5 +1,8 @@
 /** Runs wrk (Debian's) and reads its summary: completed requests and failures by type. */
 import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 export interface WrkResult {
   /** Completed requests (wrk's "N requests in"). */
@@ -38,14 +41,28 @@ export class Wrk {
   private out = '';
   private readonly done: Promise<WrkResult>;
 
-  public constructor(url: string, options: { threads?: number; connections?: number; maxSeconds?: number } = {}) {
-    const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections ?? 32), '-d', `${options.maxSeconds ?? 60}s`, '--timeout', '5s', url];
+  private readonly luaDir: string;
+
+  /**
+   * `requestDelayMs`: each connection waits this long between requests (wrk's Lua `delay()`).
+   * Unpaced, wrk sends thousands of requests per second on each connection, so nginx's
+   * `keepalive_requests` (1000) recycles every connection cleanly within a second and hides what
+   * happens to real, slower clients' connections. Default 20 ms (50 requests/s per connection).
+   */
+  public constructor(url: string, options: { threads?: number; connections?: number; maxSeconds?: number; requestDelayMs?: number } = {}) {
+    this.luaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-wrk-'));
+    const lua = path.join(this.luaDir, 'pace.lua');
+    const delay = options.requestDelayMs ?? 20;
+    fs.writeFileSync(lua, `function delay()\n  return ${delay}\nend\n`);
+    const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections ?? 32), '-d', `${options.maxSeconds ?? 60}s`, '--timeout', '5s',
+      ...(delay > 0 ? ['-s', lua] : []), url];
     this.child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', d => { this.out += d; });
     this.child.stderr!.on('data', d => { this.out += d; });
     this.done = new Promise((resolve, reject) => {
       this.child.once('error', reject);
       this.child.once('close', () => {
+        fs.rmSync(this.luaDir, { recursive: true, force: true });
         try {
           resolve(parseWrk(this.out));
         } catch (e) {
