@@ -225,8 +225,8 @@ export class IstioDrainedWorkload extends Construct {
   public readonly proxyConfig: string;
   /** Whether the proxy is a native sidecar (no declared `istio-proxy` preStop). */
   public readonly nativeSidecars: boolean;
-  /** The app container's preStop script. */
-  public readonly appPreStop: PosixScript;
+  /** The app container's preStop script (none when propagation is 0 and there is no shutdown endpoint). */
+  public readonly appPreStop?: PosixScript;
   /** The declared `istio-proxy` preStop script (ordinary sidecars only). */
   public readonly proxyPreStop?: PosixScript;
   /** The Service. */
@@ -257,7 +257,7 @@ export class IstioDrainedWorkload extends Construct {
       envVariables: props.envVariables,
       resources: props.resources,
       securityContext: props.securityContext,
-      preStop: PreStopHook.script(this.appPreStop),
+      preStop: this.appPreStop ? PreStopHook.script(this.appPreStop) : PreStopHook.none(),
     });
     if (this.proxyPreStop) {
       // Declared only to carry the preStop: everything else comes from the injection template.
@@ -377,15 +377,19 @@ export class IstioDrainedWorkload extends Construct {
     }
     const plan = new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
 
-    const appPreStop = new PosixScript({ name: 'app-prestop', deadline: plan.preStopDeadline })
-      .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
-    if (endpointUrl) {
-      appPreStop.add(Step.http({
-        method: endpoint!.method ?? HttpMethod.POST,
-        url: ShellWord.literal(endpointUrl),
-        timeout: plan.phase('app-shutdown').bound,
-        description: 'app shutdown endpoint',
-      }));
+    // Nothing to wait for and nothing to call: the app gets its stop signal at once.
+    let appPreStop: PosixScript | undefined;
+    if (plan.preStopDeadline.toMilliseconds() >= 1000) {
+      appPreStop = new PosixScript({ name: 'app-prestop', deadline: plan.preStopDeadline })
+        .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
+      if (endpointUrl) {
+        appPreStop.add(Step.http({
+          method: endpoint!.method ?? HttpMethod.POST,
+          url: ShellWord.literal(endpointUrl),
+          timeout: plan.phase('app-shutdown').bound,
+          description: 'app shutdown endpoint',
+        }));
+      }
     }
 
     let proxyPreStop: PosixScript | undefined;

@@ -109,7 +109,9 @@ describe('IstioDrainedWorkload: the field case (proxy drains for 60s)', () => {
 
 describe('proxy config fields', () => {
   test('exit-on-zero: proxyMetadata carries both variables as strings; the drain ends early', () => {
-    const { proxyConfig, w, pod } = build({ terminationDrainDuration: Duration.seconds(30), exitOnZeroActiveConnections: true, minimumDrainDuration: Duration.seconds(10) });
+    const { proxyConfig, w, pod } = build({
+      terminationDrainDuration: Duration.seconds(30), exitOnZeroActiveConnections: true, minimumDrainDuration: Duration.seconds(10),
+    });
     expect(proxyConfig).toEqual({
       terminationDrainDuration: '30s',
       proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: '10s' },
@@ -227,7 +229,9 @@ describe('mistakes users make', () => {
   });
 
   test('a minimum drain longer than the drain', () => {
-    const msg = buildError({ exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(10), minimumDrainDuration: Duration.seconds(15) });
+    const msg = buildError({
+      exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(10), minimumDrainDuration: Duration.seconds(15),
+    });
     expect(msg).toMatch(/^test\/orders: minimumDrainDuration 15s is longer than terminationDrainDuration 10s/);
     expect(msg).toContain('Lower minimumDrainDuration to at most 10s');
   });
