@@ -76,9 +76,10 @@ export class PosixScript {
       'gs_start=$(date +%s)',
       `gs_deadline=$((gs_start + ${this.deadlineSeconds}))`,
       `gs_log_target=\${GS_LOG_TARGET:-${DEFAULT_LOG_TARGET}}`,
+      // Commands write their output to the log; /dev/stderr when PID 1's stdout is not writable.
+      'if { true >>"$gs_log_target"; } 2>/dev/null; then gs_cmd_out=$gs_log_target; else gs_cmd_out=/dev/stderr; fi',
       'gs_ok=1',
       'gs_poll=zero',
-      "gs_nl='\n'",
       CORE_FUNCTIONS,
       ...(http ? [HTTP_FUNCTIONS, 'gs_http_detect'] : []),
       `gs_log ${Shell.quote(`start (deadline t=${this.deadlineSeconds}s)${http ? ', http via ' : ''}`)}${http ? '"$gs_http_tool"' : ''}`,

@@ -39,7 +39,7 @@ gs_bounded() {
   gs_pid=$!
   (sleep "$gs_to"; kill "$gs_pid" 2>/dev/null) >/dev/null 2>&1 &
   gs_dog=$!
-  wait "$gs_pid"
+  wait "$gs_pid" 2>/dev/null
   gs_rc=$?
   kill "$gs_dog" 2>/dev/null
   return "$gs_rc"

@@ -85,27 +85,29 @@ export class Step {
   }
 
   /**
-   * Runs a command (every argument quoted); sets `gs_ok`; logs the first line of its output on failure.
-   * The timeout terminates the command itself; a background child it leaves holding its stdout or
-   * stderr keeps the step waiting until that child exits, so do not use commands that fork and keep
-   * their output open (wrap them as `sh -c 'cmd >/dev/null 2>&1'`).
+   * Runs a command (every argument quoted), terminated after `timeout`; sets `gs_ok`. The command's
+   * output goes straight to the script's log (PID 1's stdout), so `kubectl logs` shows what
+   * `nginx -s quit` said. Not captured in a pipe: a background child the command leaves behind
+   * cannot hold the script past its deadline.
    */
   public static run(command: string[], description: string, options: RunOptions = {}): Step {
     if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
     const timeout = wholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout');
     const argv = command.map(a => Shell.quote(a)).join(' ');
     return new Step(false, () => [
-      `if gs_out=$(gs_bounded "$(gs_cap ${timeout})" ${argv} 2>&1); then`,
+      `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
       '  gs_ok=1',
       `  gs_log ${Shell.quote(`${description}: ok`)}`,
       'else',
       '  gs_rc=$?',
       '  gs_ok=0',
       '  case $gs_rc in',
-      '    124) gs_out="the script\'s deadline has passed, not started" ;;',
-      `    143) gs_out='no exit within ${timeout}s, terminated' ;;`,
+      '    124) gs_why="the script\'s deadline has passed, not started" ;;',
+      `    143) gs_why='no exit within ${timeout}s, terminated' ;;`,
+      '    127) gs_why=\'command not found\' ;;',
+      '    *) gs_why=\'its output is in the log above\' ;;',
       '  esac',
-      `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: \${gs_out%%"$gs_nl"*}"`,
+      `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
       'fi',
     ]);
   }

@@ -128,7 +128,11 @@ describe('PollProbe.listeningTcpPorts', () => {
       ).render(), { shell })));
       const what = `sockets listening on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
       for (const r of results) {
-        expect(r.messages).toEqual(['start (deadline t=6s)', `waiting until ${what} is 0 (every 1s, until t=6s)`, `${what}: ${servers.length}`, `${what}: 0`, 'done']);
+        const m = r.messages;
+        expect(m.slice(0, 3)).toEqual(['start (deadline t=6s)', `waiting until ${what} is 0 (every 1s, until t=6s)`, `${what}: ${servers.length}`]);
+        // The two listeners close in one tick, but a poll may still land between them.
+        for (const between of m.slice(3, -2)) expect(between).toMatch(new RegExp(`^${what}: [1-9]$`));
+        expect(m.slice(-2)).toEqual([`${what}: 0`, 'done']);
         expect(r.elapsedMs).toBeGreaterThanOrEqual(1500);
         expect(r.elapsedMs).toBeLessThan(2000 + 1000 + 1500);
       }

@@ -90,7 +90,7 @@ describe('log, sleep and sleepUntil, for real', () => {
 });
 
 describe('Step.run, for real', () => {
-  test('success, failure with exit code and first output line, timeout, and gs_ok for whenLastFailed', async () => {
+  test('success, failure with exit code, output in the log, timeout, and gs_ok for whenLastFailed', async () => {
     const text = script(6,
       Step.run(['sh', '-c', 'echo "$0" >&2; echo out', "arg with 'quotes' $HOME"], 'ok cmd'),
       Step.whenLastFailed([Step.log('NOT EXPECTED')]),
@@ -105,10 +105,26 @@ describe('Step.run, for real', () => {
       const r = all[shell];
       expect({ shell, code: r.code }).toEqual({ shell, code: 0 });
       const m = r.messages;
-      expect(m.slice(0, 5)).toEqual(['start (deadline t=6s)', 'ok cmd: ok', 'bad cmd: failed with exit 3: first line $(x)', 'fallback ran', 'slow cmd: failed with exit 143: no exit within 1s, terminated']);
-      expect(m[5]).toMatch(/^missing cmd: failed with exit 127: .*\/no\/such\/program.*(not found|No such file)/i);
-      expect(m.slice(6)).toEqual(['quick cmd: ok', 'done']);
+      expect(m.slice(0, 9)).toEqual([
+        'start (deadline t=6s)',
+        "arg with 'quotes' $HOME", 'out', 'ok cmd: ok',
+        'first line $(x)', 'second', 'bad cmd: failed with exit 3: its output is in the log above',
+        'fallback ran',
+        'slow cmd: failed with exit 143: no exit within 1s, terminated',
+      ]);
+      expect(m[9]).toMatch(/\/no\/such\/program.*(not found|No such file)/i);
+      expect(m[10]).toBe('missing cmd: failed with exit 127: command not found');
+      expect(m.slice(11)).toEqual(['quick cmd: ok', 'done']);
       // The watchdog of a quick command must not hold the script: about 1s for the slow one, not 5s.
+      expect(r.elapsedMs).toBeLessThan(1000 + 1500);
+    }
+  });
+
+  test('a child the command leaves behind cannot hold the script past its deadline', async () => {
+    const all = await runInAllShells(script(3, Step.run(['sh', '-c', 'sleep 6 & sleep 6; true'], 'forks', { timeout: s(1) }), Step.log('after')).render());
+    for (const r of Object.values(all)) {
+      expect(r.messages).toContain('forks: failed with exit 143: no exit within 1s, terminated');
+      expect(r.messages).toContain('after');
       expect(r.elapsedMs).toBeLessThan(1000 + 1500);
     }
   });
