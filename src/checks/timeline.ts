@@ -6,6 +6,7 @@ import { Duration } from 'cdk8s';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { PodTemplateTarget } from './model';
 import { ContainerInfo, containersOf, HookInfo, istioInfo, objectRef } from './workload';
+import { PLAN_ANNOTATION } from '../workload/graceful-workload';
 
 /** The timeline of one container of a workload. */
 export interface ContainerTimeline {
@@ -94,8 +95,41 @@ function build(title: string, container: string, grace: number, raw: Array<Omit<
   return { title, container, plan, notes };
 }
 
+/**
+ * The plan this library wrote into the pod annotation, if any: exact where the manifest's
+ * shell would only be read heuristically.
+ */
+export function annotatedPlan(target: PodTemplateTarget): ContainerTimeline | undefined {
+  const raw = target.podTemplate?.metadata?.annotations?.[PLAN_ANNOTATION];
+  if (typeof raw !== 'string') return undefined;
+  const notes: string[] = [];
+  try {
+    const parsed = JSON.parse(raw);
+    const phases: ShutdownPhaseProps[] = (parsed.phases as any[]).map(p => ({
+      kind: p.kind as PhaseKind,
+      name: String(p.name),
+      description: String(p.description),
+      bound: Duration.millis(Math.round((Number(p.end) - Number(p.start)) * 1000)),
+      inPreStop: p.preStop === true,
+      endsEarly: p.endsEarly === true,
+    }));
+    let plan: ShutdownPlan;
+    try {
+      plan = new ShutdownPlan({ phases, terminationGracePeriod: Duration.seconds(target.gracePeriodSeconds), terminationGracePeriodProperty: 'terminationGracePeriodSeconds' });
+    } catch (e) {
+      plan = new ShutdownPlan({ phases });
+      notes.push(`the manifest's terminationGracePeriodSeconds ${target.gracePeriodSeconds} no longer fits the plan (${(e as Error).message.split(':')[0]}): was it edited after synthesis?`);
+    }
+    return { title: `${objectRef(target)} (plan from the ${PLAN_ANNOTATION} annotation)`, container: '*', plan, notes };
+  } catch (e) {
+    return undefined;
+  }
+}
+
 /** The timelines of a workload: one per container that has a preStop (or the first one), plus an injected Istio sidecar. */
 export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
+  const planned = annotatedPlan(target);
+  if (planned) return [planned];
   const grace = target.gracePeriodSeconds;
   const all = containersOf(target).filter(c => !c.initContainer || c.nativeSidecar);
   const withHook = all.filter(c => c.preStop.type !== 'none');

@@ -1,6 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Duration, Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { GracefulWorkload, ShutdownPlan } from '../../src';
 import { CliIo, main } from '../../src/cli/main';
 
 const fx = (name: string) => path.join(__dirname, '..', 'checks', 'fixtures', name);
@@ -113,6 +116,17 @@ describe('cdk8s-graceful lint', () => {
 });
 
 describe('cdk8s-graceful timeline', () => {
+  test('a workload synthesized by this library prints its exact plan from the pod annotation', async () => {
+    const chart = Testing.chart();
+    const plan = ShutdownPlan.standard({ propagation: Duration.seconds(12), maxDrain: Duration.seconds(30), stopTimeout: Duration.seconds(3) });
+    new GracefulWorkload(chart, 'web', { plan }).addContainer({ name: 'app', image: 'example/app:1' });
+    const yaml = Testing.synth(chart).map(o => YAML.stringify(o)).join('---\n');
+    const r = await run(['timeline', '-'], yaml);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('(plan from the graceful-shutdown.cdk8s.io/plan annotation)');
+    expect(r.out).toContain(plan.toString().split('\n').slice(1).join('\n'));
+  });
+
   test('prints the plan read from the manifest, in the library timeline format', async () => {
     const r = await run(['timeline', fx('gloo-gateway-proxy-fixed.yaml')]);
     expect(r.code).toBe(0);
