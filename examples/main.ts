@@ -1,6 +1,6 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
+import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
 
 /**
  * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
@@ -43,6 +43,8 @@ export function buildExampleApp(app: App): ExampleWorkload[] {
 if (require.main === module) {
   const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist-k8s' });
   const workloads = buildExampleApp(app);
+  // The consistency rules run over every object at synth time: an error fails the synth.
+  for (const chart of app.charts) GracefulShutdownChecks.addTo(chart);
   app.synth();
   for (const w of workloads) {
     console.log(`\n== ${w.name}\n${w.plan.toString()}`);
