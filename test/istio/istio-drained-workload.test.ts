@@ -223,6 +223,13 @@ describe('mistakes users make', () => {
     expect(msg).toContain('lower terminationDrainDuration');
   });
 
+  test('no propagation and no shutdown endpoint: the app has no preStop, the proxy still waits for it', () => {
+    const { dep, w } = build({ propagation: Duration.seconds(0) });
+    expect(w.appPreStop).toBeUndefined();
+    expect(containerOf(dep, 'app').lifecycle).toBeUndefined();
+    expect(preStopScript(containerOf(dep, 'istio-proxy'))).toContain('gs_deadline=$((gs_start + 10))');
+  });
+
   test('a pinned grace period that fits is kept, with the slack at the end', () => {
     const { pod } = build({ terminationGracePeriod: Duration.seconds(40) });
     expect(pod.spec.terminationGracePeriodSeconds).toBe(40);

@@ -7,7 +7,7 @@
 import * as net from 'net';
 import { Duration, Testing } from 'cdk8s';
 import { IstioDrainedWorkload, IstioPort, IstioProtocol, IstioVersion } from '../../src';
-import { runScript, ScriptResult, shellcheck, SHELLS, ShellName } from '../script/run-script';
+import { DEFAULT_TOOLS, runScript, ScriptResult, shellcheck, SHELLS, ShellName } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
 const servers: net.Server[] = [];
@@ -50,9 +50,9 @@ function proxyScript(ports: number[], appShutdownTimeout: Duration): { script: s
   return { script: preStopScript(containerOf(dep, 'istio-proxy')), deadlineSeconds: w.plan.endOf('stop').toSeconds() };
 }
 
-async function timedRun(script: string, shell: ShellName): Promise<{ r: ScriptResult; started: number; ended: number }> {
+async function timedRun(script: string, shell: ShellName, tools?: string[]): Promise<{ r: ScriptResult; started: number; ended: number }> {
   const started = Date.now();
-  const r = await runScript(script, { shell, timeoutMs: 20_000 });
+  const r = await runScript(script, { shell, timeoutMs: 20_000, withPath: tools ? { tools } : undefined });
   return { r, started, ended: started + r.elapsedMs };
 }
 
@@ -115,6 +115,23 @@ describe('istio-proxy preStop holds the proxy until the app stops listening', ()
     const { r } = await timedRun(script, shell);
     expect(r.code).toBe(0);
     expect(r.elapsedMs).toBeLessThan(1000);
+    expect(r.messages).toContain(`app sockets listening on ${port}: 0`);
+  }, 20_000);
+
+  test.each(SHELLS)('%s: without cat in the image the probe reads the file line by line and still sees the close', async shell => {
+    const server = await listen('127.0.0.1');
+    if (!server) throw new Error('cannot listen on 127.0.0.1');
+    const port = portOf(server);
+    const { script } = proxyScript([port], Duration.seconds(10));
+    const run = timedRun(script, shell, DEFAULT_TOOLS.filter(t => t !== 'cat'));
+    const closed = closeAfter(server, 1200);
+    const [{ r, ended }, closedAt] = await Promise.all([run, closed]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(ended).toBeGreaterThanOrEqual(closedAt - 50);
+    // No tight bound here: bash reads a busy /proc/net/tcp slowly line by line (why cat is preferred).
+    expect(r.messages.join('\n')).not.toContain('deadline reached');
+    expect(r.messages).toContain(`app sockets listening on ${port}: 1`);
     expect(r.messages).toContain(`app sockets listening on ${port}: 0`);
   }, 20_000);
 });
