@@ -4,7 +4,7 @@
  * failureThreshold 1, propagation 2s.
  */
 import { Duration, Testing } from 'cdk8s';
-import { GracefulNginx, GracefulNginxProps, NGINX_PATHS, NginxCutOver } from '../../../src';
+import { GracefulNginx, GracefulNginxProps, NGINX_PATHS, NginxCutOver } from '../../../src/nginx';
 import { podFromManifests, PodSpecUnderTest, withNginxConf } from './pod';
 
 /** The harness's endpoint propagation delay; the plans below assume it. */
