@@ -1,6 +1,7 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
+import { IstioOrdersChart } from './istio';
 
 /**
  * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
@@ -37,7 +38,8 @@ export interface ExampleWorkload {
 
 export function buildExampleApp(app: App): ExampleWorkload[] {
   const web = new WebApiChart(app, 'web-api');
-  return [{ name: 'web-api', plan: web.workload.plan }];
+  const istio = new IstioOrdersChart(app, 'istio-orders');
+  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }];
 }
 
 if (require.main === module) {
