@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { GracefulShutdownChecks } from '../../src';
 import { IstioOrdersChart } from '../../examples/istio';
+import { GracefulShutdownChecks } from '../../src';
 import { only, synthValid } from '../util/synth';
 
 describe('examples/istio.ts: the field case', () => {
