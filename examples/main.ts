@@ -2,6 +2,7 @@ import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
 import { IstioOrdersChart } from './istio';
+import { NginxChart } from './nginx';
 
 /**
  * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
@@ -39,7 +40,7 @@ export interface ExampleWorkload {
 export function buildExampleApp(app: App): ExampleWorkload[] {
   const web = new WebApiChart(app, 'web-api');
   const istio = new IstioOrdersChart(app, 'istio-orders');
-  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }];
+  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }];
 }
 
 if (require.main === module) {
