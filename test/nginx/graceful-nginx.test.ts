@@ -30,7 +30,9 @@ describe('GracefulNginx: synthesized defaults', () => {
     expect(c.image).toBe(DEFAULT_NGINX_IMAGE);
     expect(c.command).toEqual(['nginx', '-e', 'stderr', '-c', NGINX_PATHS.configFile, '-g', 'daemon off;']);
     expect(c.ports).toEqual([{ containerPort: 8080 }]);
-    expect(c.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(c.securityContext).toMatchObject({
+      runAsUser: 101, runAsGroup: 101, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+    });
     expect(c.readinessProbe).toEqual({ exec: { command: ['test', '-f', NGINX_PATHS.readyFile] }, periodSeconds: 5, failureThreshold: 1 });
     expect(c.lifecycle.postStart.exec.command[2]).toContain(`'touch' '${NGINX_PATHS.readyFile}'`);
     const pre = preStopScript(c);

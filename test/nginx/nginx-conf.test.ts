@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { checkUserNginxConf, parseNginxDirectives, parseNginxTime, readKeepaliveSettings, renderNginxConf } from '../../src/nginx/nginx-conf';
 
 const BASE = { port: 8080, keepaliveTimeoutSeconds: 3, keepaliveTimeSeconds: 5, workerShutdownTimeoutSeconds: 10, pidFile: '/run/nginx/nginx.pid', tempDir: '/var/cache/nginx' };
@@ -30,10 +34,6 @@ describe('renderNginxConf', () => {
   });
 
   test('the rendered config passes nginx -t', () => {
-    const { spawnSync } = require('child_process');
-    const fs = require('fs');
-    const os = require('os');
-    const path = require('path');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-conf-'));
     const file = path.join(dir, 'nginx.conf');
     fs.writeFileSync(file, renderNginxConf({ ...BASE, pidFile: path.join(dir, 'nginx.pid'), tempDir: dir }));

@@ -4,8 +4,8 @@
  * failureThreshold 1, propagation 2s.
  */
 import { Duration, Testing } from 'cdk8s';
-import { GracefulNginx, GracefulNginxProps, NGINX_PATHS, NginxCutOver } from '../../../src/nginx';
 import { podFromManifests, PodSpecUnderTest, withNginxConf } from './pod';
+import { GracefulNginx, GracefulNginxProps, NGINX_PATHS, NginxCutOver } from '../../../src/nginx';
 
 /** The harness's endpoint propagation delay; the plans below assume it. */
 export const PROPAGATION_MS = 2000;
@@ -48,7 +48,10 @@ export function variants(): Record<string, PodSpecUnderTest> {
     // Plain nginx: no preStop, SIGTERM (fast shutdown), nginx's default keepalive_timeout 75s.
     'naive': {
       ...withNginxConf(g.pod, c => stockKeepalive(c, '75s')),
-      preStop: undefined, postStart: undefined, readiness: undefined, stopSignal: 'SIGTERM',
+      preStop: undefined,
+      postStart: undefined,
+      readiness: undefined,
+      stopSignal: 'SIGTERM',
     },
     // The readiness-file hack without reload: remove the file, sleep past the probe window and
     // propagation, then the image's STOPSIGNAL (SIGQUIT).
