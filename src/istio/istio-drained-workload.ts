@@ -124,14 +124,16 @@ export interface IstioDrainedWorkloadProps {
   readonly appShutdownTimeout?: Duration;
   /**
    * `terminationDrainDuration` of the proxy: how long pilot-agent drains Envoy after its SIGTERM
-   * before stopping it. With exit-on-zero this is the ceiling.
+   * before stopping it. With exit-on-zero, the time the plan reserves for the drain.
    * @default Duration.seconds(5) (Istio's default)
    */
   readonly terminationDrainDuration?: Duration;
   /**
    * Sets `proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true"`: pilot-agent stops Envoy as soon
-   * as no downstream connection is active (after `minimumDrainDuration`). Risk: it also stops it
-   * *early* when the stats cannot be read 5 times in a row or come back empty. Needs Istio 1.12+.
+   * as no downstream connection is active (after `minimumDrainDuration`). pilot-agent then has no
+   * limit of its own: `terminationDrainDuration` is the budget the plan reserves, and SIGKILL at the
+   * end of the grace period ends the drain. Risk: it also stops Envoy *early* when the stats cannot
+   * be read 5 times in a row or come back empty. Needs Istio 1.12+.
    * @default false
    */
   readonly exitOnZeroActiveConnections?: boolean;
@@ -312,7 +314,7 @@ export class IstioDrainedWorkload extends Construct {
     }
     const minDrain = props.minimumDrainDuration ? nonNegative(this, 'minimumDrainDuration', props.minimumDrainDuration) : undefined;
     if (minDrain && minDrain.toMilliseconds() > drain.toMilliseconds()) {
-      throw durationError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}: pilot-agent would be stopped by terminationDrainDuration before it ever counts connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
+      throw durationError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}, the drain's budget in the grace period: SIGKILL would come about when pilot-agent starts counting connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
     }
 
     const endpoint = props.shutdownEndpoint;
@@ -358,15 +360,22 @@ export class IstioDrainedWorkload extends Construct {
       bound: appShutdownTimeout,
       boundProperty: 'appShutdownTimeout',
     });
-    const earlyExit = exitOnZero
-      ? `; exits early at 0 active connections after MINIMUM_DRAIN_DURATION ${minDrain ? protoDuration(minDrain) : '5s (default)'}, or when its stats cannot be read`
-      : '';
+    // Upstream pilot-agent (pkg/envoy/agent.go, terminate): without exit-on-zero it sleeps
+    // terminationDrainDuration and stops Envoy; with it, it waits MINIMUM_DRAIN_DURATION, then
+    // polls downstream_cx_active every second with no limit of its own (only SIGKILL ends it),
+    // and stops early after 5 failed reads or an empty answer. The plan reserves
+    // terminationDrainDuration for the drain either way.
+    const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
+    const ordinaryDrain = exitOnZero
+      ? `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, after MINIMUM_DRAIN_DURATION ${minText} stops Envoy at 0 active connections `
+        + `(or early when its stats cannot be read); it has no limit of its own, the plan reserves terminationDrainDuration ${protoDuration(drain)}, then SIGKILL`
+      : `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
     phases.push({
       kind: PhaseKind.DRAIN,
       name: 'proxy-drain',
       description: native
-        ? `istio-proxy: gets SIGTERM after the app exited; Istio 1.21+ has drained since its own preStop and exits at once, older versions drain for terminationDrainDuration ${protoDuration(drain)}${earlyExit}`
-        : `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}${earlyExit}`,
+        ? `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`
+        : ordinaryDrain,
       bound: drain,
       endsEarly: exitOnZero,
       inPreStop: false,

@@ -119,6 +119,7 @@ describe('proxy config fields', () => {
     expect(typeof proxyConfig.proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS).toBe('string');
     expect(w.plan.phase('proxy-drain').endsEarly).toBe(true);
     expect(w.plan.phase('proxy-drain').description).toContain('when its stats cannot be read');
+    expect(w.plan.phase('proxy-drain').description).toContain('no limit of its own, the plan reserves terminationDrainDuration 30s, then SIGKILL');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
   });
 
@@ -240,6 +241,7 @@ describe('mistakes users make', () => {
       exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(10), minimumDrainDuration: Duration.seconds(15),
     });
     expect(msg).toMatch(/^test\/orders: minimumDrainDuration 15s is longer than terminationDrainDuration 10s/);
+    expect(msg).toContain("the drain's budget in the grace period");
     expect(msg).toContain('Lower minimumDrainDuration to at most 10s');
   });
 
