@@ -10,7 +10,13 @@ import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './pro
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
 import { propError, withConstructPath } from '../workload/errors';
 
-/** The pod label that asks Istio's webhook to inject the sidecar, whatever the namespace label says. */
+/**
+ * The pod label that asks Istio's webhook to inject the sidecar: "If either label is enabled, the
+ * pod is injected", unless the namespace has `istio-injection=disabled` ("If either label is
+ * disabled, the pod is not injected"). Control planes installed with revisions match
+ * `istio.io/rev=<revision>` instead: add it through `podLabels`.
+ * (istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy)
+ */
 export const SIDECAR_INJECT_LABEL = 'sidecar.istio.io/inject';
 /** Per-pod choice of native or ordinary sidecar injection (Istio 1.24+, precedence over `ENABLE_NATIVE_SIDECARS`). */
 export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
