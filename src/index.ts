@@ -4,3 +4,4 @@ export * from './workload';
 export * from './checks';
 export * from './nginx';
 export * from './istio';
+export * from './envoy';

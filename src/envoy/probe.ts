@@ -71,8 +71,11 @@ class ActiveConnectionsProbe implements IPollProbe {
       // Split on newlines only, with globbing off: names hold [ ] and *.
       'gs_count=0',
       'gs_bad=',
+      // A newline of our own (indentation-proof), not relying on runtime variables.
+      "gs_enl=$(printf '\\n_')",
+      'gs_enl=${gs_enl%_}',
       'gs_ifs=$IFS',
-      'IFS=$gs_nl',
+      'IFS=$gs_enl',
       'set -f',
       'for gs_line in $gs_stats; do',
       '  case $gs_line in',

@@ -21,14 +21,16 @@ function pollScript(selection: DrainSelection, url: string, deadlineSeconds: num
 /** The shell/HTTP-client pairs every behaviour is checked with. */
 const COMBOS: Array<[ShellName, HttpToolChoice]> = [['dash', 'curl'], ['bash', 'wget'], ['busybox', 'busybox-wget']];
 
-let admin: FakeEnvoyAdmin;
-beforeEach(async () => {
-  admin = new FakeEnvoyAdmin();
+/** Runs `fn` with a fresh fake admin (so tests can run concurrently), closing it afterwards. */
+async function withAdmin(fn: (admin: FakeEnvoyAdmin) => Promise<void>): Promise<void> {
+  const admin = new FakeEnvoyAdmin();
   await admin.start();
-});
-afterEach(async () => {
-  await admin.close();
-});
+  try {
+    await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
 
 describe('EnvoyProbe.activeConnections, run for real', () => {
   test('the script is shellcheck clean (exact and all-listeners selections)', () => {
@@ -38,7 +40,7 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     }
   });
 
-  test.each(COMBOS)('%s with %s: sums the selected totals only, then returns within a poll interval of zero', async (shell, http) => {
+  test.concurrent.each(COMBOS)('%s with %s: sums the selected totals only, then returns within a poll interval of zero', async (shell, http) => withAdmin(async admin => {
     admin.setConnections({ '0.0.0.0_8080': 2, '[__]_2222': 1, 'admin': 1, '0.0.0.0_9000': 5 });
     admin.schedule([{ atMs: 1200, set: { '0.0.0.0_8080': 0 } }, { atMs: 2500, set: { '[__]_2222': 0 } }]);
     const r = await runScript(pollScript(EXACT, admin.url, 20), { shell, withPath: { http } });
@@ -54,9 +56,9 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     const stats = admin.calls.filter(c => c.path.startsWith('/stats'));
     expect(stats.every(c => c.method === 'GET' && c.status === 200)).toBe(true);
     expect(stats[0].path).toBe(EXACT.statsPath);
-  });
+  }));
 
-  test.each(COMBOS)('%s with %s: keeps waiting while connections are open and ends by the deadline', async (shell, http) => {
+  test.concurrent.each(COMBOS)('%s with %s: keeps waiting while connections are open and ends by the deadline', async (shell, http) => withAdmin(async admin => {
     admin.setConnections({ '[__]_2222': 1 });
     const r = await runScript(pollScript(EXACT, admin.url, 3), { shell, withPath: { http } });
     expect(r.code).toBe(0);
@@ -65,9 +67,9 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     expect(r.messages).not.toContain(`${WHAT}: 0`);
     expect(r.elapsedMs).toBeGreaterThanOrEqual(2000);
     expect(r.elapsedMs).toBeLessThan(4500);
-  });
+  }));
 
-  test.each(COMBOS)('%s with %s: an admin that is down at first is unknown, retried, then read when it comes up', async (shell, http) => {
+  test.concurrent.each(COMBOS)('%s with %s: an admin that is down at first is unknown, retried, then read when it comes up', async (shell, http) => withAdmin(async admin => {
     await admin.down();
     admin.setConnections({ '0.0.0.0_8080': 1 });
     admin.schedule([{ atMs: 1500, up: true }, { atMs: 2600, set: { '0.0.0.0_8080': 0 } }]);
@@ -79,9 +81,9 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     expect(r.messages.indexOf(`${WHAT}: 1`)).toBeGreaterThan(r.messages.indexOf(unknown[0]));
     expect(r.messages[r.messages.length - 2]).toBe(`${WHAT}: 0`);
     expect(r.elapsedMs).toBeGreaterThanOrEqual(2600);
-  });
+  }));
 
-  test.each(['html', 'missing-value', 'octal', 'status-500'] as const)('a garbled or failed answer (%s) is unknown, never zero', async garbage => {
+  test.concurrent.each(['html', 'missing-value', 'octal', 'status-500'] as const)('a garbled or failed answer (%s) is unknown, never zero', async garbage => withAdmin(async admin => {
     admin.setGarbage(garbage);
     const r = await runScript(pollScript(EXACT, admin.url, 2), { shell: 'dash', withPath: { http: 'curl' } });
     expect(r.code).toBe(0);
@@ -89,23 +91,23 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     expect(r.messages.some(m => m.startsWith(want))).toBe(true);
     expect(r.messages).not.toContain(`${WHAT}: 0`);
     expect(r.messages.some(m => m.includes('deadline reached at unknown'))).toBe(true);
-  });
+  }));
 
-  test('a 2xx answer with none of the selected names (never used under usedonly) is zero', async () => {
+  test.concurrent('a 2xx answer with none of the selected names (never used under usedonly) is zero', async () => withAdmin(async admin => {
     // Nothing ever connected: usedonly leaves the gauges out; the answer is empty.
     const r = await runScript(pollScript(EXACT, admin.url, 5), { shell: 'busybox', withPath: { http: 'busybox-wget' } });
     expect(r.messages).toContain(`${WHAT}: 0`);
     expect(r.elapsedMs).toBeLessThan(1500);
-  });
+  }));
 
-  test('all listeners: admin, per-worker copies and excluded ports are left out', async () => {
+  test.concurrent('all listeners: admin, per-worker copies and excluded ports are left out', async () => withAdmin(async admin => {
     admin.setConnections({ '0.0.0.0_8080': 2, '[__]_2222': 3, '0.0.0.0_19001': 4 });
     const r = await runScript(pollScript(ALL, admin.url, 2), { shell: 'bash', withPath: { http: 'curl' } });
     const what = 'active connections (all listeners except port 19001)';
     expect(r.messages).toContain(`${what}: 5`);
-  });
+  }));
 
-  test('the fake rejects what RE2 rejects and answers GET on POST-only endpoints with 405', async () => {
+  test.concurrent('the fake rejects what RE2 rejects and answers GET on POST-only endpoints with 405', async () => withAdmin(async admin => {
     const get = async (path: string, method = 'GET') => {
       const res = await fetch(`${admin.url}${path}`, { method });
       return [res.status, await res.text()];
@@ -124,5 +126,5 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     expect(text).not.toContain('9999');
     const [, json] = await get(`/stats?format=json&filter=${encodeURIComponent('^listener\\.0\\.0\\.0\\.0_8080\\.downstream_cx_active$')}`);
     expect(JSON.parse(json as string)).toEqual({ stats: [{ name: 'listener.0.0.0.0_8080.downstream_cx_active', value: 3 }] });
-  });
+  }));
 });

@@ -1,4 +1,5 @@
-import { canonicalAddress, DrainSelection, DrainTarget, escapeRe2, listenerStatScope } from '../../src/envoy/stats';
+import { canonicalAddress, escapeRe2, listenerStatScope } from '../../src/envoy/stat-names';
+import { DrainSelection, DrainTarget } from '../../src/envoy/stats';
 
 describe('listener stat names', () => {
   test.each([

@@ -1,0 +1,3 @@
+export * from './stats';
+export * from './probe';
+export * from './gateway';

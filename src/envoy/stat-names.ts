@@ -1,0 +1,71 @@
+/**
+ * Module-internal helpers for Envoy stat names and admin addresses (not part of the public API).
+ * See stats.ts for the sources.
+ */
+import * as net from 'net';
+
+/**
+ * The stat scope of a listener bound to `address:port`: Envoy's address string with `:` → `_`.
+ * `0.0.0.0`, 8080 → `0.0.0.0_8080`; `::`, 2222 → `[__]_2222`.
+ */
+export function listenerStatScope(address: string, port: number): string {
+  assertPort(port, 'listener port');
+  return `${canonicalAddress(address)}_${port}`.replace(/:/g, '_');
+}
+
+/**
+ * An address as Envoy prints it: dotted IPv4, or IPv6 in brackets, compressed and lower-case
+ * (`[::]`, `[fe80::1]`). Throws on anything that is not an IP address.
+ */
+export function canonicalAddress(address: string): string {
+  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const family = net.isIP(bare);
+  if (family === 4 && bare === address) {
+    return bare.split('.').map(o => String(Number(o))).join('.');
+  }
+  if (family === 6) {
+    if (bare.includes('.')) {
+      throw new Error(`listener address '${address}' is an IPv4-mapped IPv6 address; write the listener's address as Envoy's config has it, e.g. '::' or '0.0.0.0'.`);
+    }
+    if (bare.includes('%')) {
+      throw new Error(`listener address '${address}' has a zone index; Envoy listeners bind addresses without one.`);
+    }
+    // The WHATWG URL serializer compresses IPv6 as RFC 5952 (and inet_ntop) does.
+    return new URL(`http://[${bare}]/`).hostname.toLowerCase();
+  }
+  throw new Error(`listener address '${address}' is not an IP address: use the listener's bind address as in its Envoy config, e.g. '0.0.0.0', '::' or '[::]'.`);
+}
+
+/** Escapes a stat scope for RE2 (the scope holds only [A-Za-z0-9_.\-\[\]] by construction). */
+export function escapeRe2(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, c => `\\${c}`);
+}
+
+/** The admin address a script calls: loopback for a wildcard bind. */
+export function adminCallHost(address: string): string {
+  const c = canonicalAddressForAdmin(address);
+  if (c === '0.0.0.0') return '127.0.0.1';
+  if (c === '[::]') return '[::1]';
+  return c;
+}
+
+/** Whether the kubelet (which calls the pod IP) can reach an admin bound to `address`. */
+export function reachableFromKubelet(address: string): boolean {
+  const c = canonicalAddressForAdmin(address);
+  return c === '0.0.0.0' || c === '[::]';
+}
+
+function canonicalAddressForAdmin(address: string): string {
+  try {
+    return canonicalAddress(address);
+  } catch {
+    throw new Error(`adminAddress '${address}' is not an IP address: use the admin bind address from the bootstrap, e.g. '127.0.0.1' (Gloo's default) or '0.0.0.0'.`);
+  }
+}
+
+export function assertPort(port: number, what: string): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${what} ${port} is out of range: use a whole number 1-65535.`);
+  }
+}
+
