@@ -1,13 +1,9 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ceilSeconds, formatMillis } from '../plan/duration-format';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
+import { ceilSeconds, formatMillis } from '../plan/duration-format';
 import { HttpMethod, PosixScript, ShellWord, Step } from '../script';
-import { withConstructPath } from '../workload/errors';
-import { GracefulWorkload } from '../workload/graceful-workload';
-import { KubernetesVersion } from '../workload/kubernetes-version';
-import { PreStopHook } from '../workload/prestop-hook';
 import {
   DRAIN_DONE_FILE, DRAIN_MANAGER_DIR, DRAIN_MANAGER_STATE, DRAIN_MANAGER_WWW, DRAIN_PATH, READY_PATH,
   renderDrainCgi, renderReadyCgi,
@@ -15,6 +11,10 @@ import {
 import { EnvoyProbe } from './probe';
 import { adminCallHost, assertPort, reachableFromKubelet } from './stat-names';
 import { DrainSelection, DrainTarget } from './stats';
+import { withConstructPath } from '../workload/errors';
+import { GracefulWorkload } from '../workload/graceful-workload';
+import { KubernetesVersion } from '../workload/kubernetes-version';
+import { PreStopHook } from '../workload/prestop-hook';
 
 /** A listener of the gateway. */
 export interface EnvoyListener {
