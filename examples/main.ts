@@ -1,6 +1,7 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
+import { EnvoyGatewayChart } from './envoy';
 import { IstioOrdersChart } from './istio';
 import { NginxChart } from './nginx';
 
@@ -40,7 +41,7 @@ export interface ExampleWorkload {
 export function buildExampleApp(app: App): ExampleWorkload[] {
   const web = new WebApiChart(app, 'web-api');
   const istio = new IstioOrdersChart(app, 'istio-orders');
-  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }];
+  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }, { name: 'envoy-gateway', plan: new EnvoyGatewayChart(app, 'envoy-gateway').gateway.plan }];
 }
 
 if (require.main === module) {
