@@ -298,6 +298,10 @@ export class IstioDrainedWorkload extends Construct {
   private build(props: IstioDrainedWorkloadProps, kubernetesVersion: KubernetesVersion) {
     const istio = props.istioVersion;
     validatePorts(this, props.ports);
+    const containerName = props.containerName ?? 'app';
+    if (containerName === ISTIO_PROXY_CONTAINER || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(containerName)) {
+      throw propError(this, 'containerName', containerName, `must be a DNS label (lower-case letters, digits, '-') other than '${ISTIO_PROXY_CONTAINER}', which is the injected proxy's name.`);
+    }
     const native = props.nativeSidecars ?? false;
     if (native && !kubernetesVersion.supportsNativeSidecars) {
       throw propError(this, 'nativeSidecars', true, `needs kubernetesVersion 1.29 or newer (native sidecars), but it is ${kubernetesVersion}. Raise kubernetesVersion or set nativeSidecars: false.`);

@@ -271,6 +271,12 @@ describe('mistakes users make', () => {
     expect(buildError({ shutdownEndpoint: { path: "/x'; reboot; '" } })).toContain('is not a URL path');
   });
 
+  test('the app container cannot be called istio-proxy', () => {
+    expect(buildError({ containerName: 'istio-proxy' })).toContain("containerName 'istio-proxy' must be a DNS label");
+    expect(buildError({ containerName: 'App_1' })).toContain("containerName 'App_1' must be a DNS label");
+    expect(containerOf(build({ containerName: 'orders' }).dep, 'orders').image).toBe('ghcr.io/example/orders:2.3.1');
+  });
+
   test('injection turned off by label or annotation is refused', () => {
     expect(buildError({ podLabels: { 'sidecar.istio.io/inject': 'false' } })).toContain("podLabels['sidecar.istio.io/inject'] 'false' turns injection off");
     expect(buildError({ podAnnotations: { 'sidecar.istio.io/inject': 'false' } })).toContain("podAnnotations['sidecar.istio.io/inject'] 'false' turns injection off");
