@@ -5,3 +5,4 @@ export * from './checks';
 export * from './nginx';
 export * from './istio';
 export * from './envoy';
+export * from './registry';

@@ -1,0 +1,5 @@
+export * from './secret';
+export * from './registry';
+export * from './offline-endpoint';
+export * from './options';
+export * from './registry-aware-service';

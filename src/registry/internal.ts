@@ -1,0 +1,50 @@
+/**
+ * Types shared inside src/registry, not part of the public API.
+ */
+import { HttpHeader, HttpMethod, IPollProbe, ShellWord } from '../script';
+import { RegistryHeader, RegistrySecret } from './secret';
+
+/** A call the script makes. @internal */
+export interface RegistryCall {
+  readonly method: HttpMethod;
+  readonly url: ShellWord;
+  readonly body?: ShellWord;
+  readonly headers: HttpHeader[];
+  readonly description: string;
+}
+
+/** What a registry flavour renders into. @internal */
+export interface RegistrySpec {
+  /** The flavour's own offline call(s), when it has one (custom); else the removal is used. */
+  readonly offline?: RegistryCall[];
+  /** The force-remove call(s). */
+  readonly removal: RegistryCall[];
+  /** The presence check. */
+  presence(timeoutSeconds: number): IPollProbe;
+  /** The per-IP config clean-up. */
+  readonly clearConfig?: RegistryCall;
+  /** A login poll to run first (Nacos username/password). */
+  login?(timeoutSeconds: number): IPollProbe;
+  /** Env vars filled from Secrets. */
+  readonly secrets: SecretEnv[];
+  /** Downward-API env vars the calls read: POD_IP, HOST_IP. */
+  readonly runtimeEnv: string[];
+}
+
+/** An environment variable filled from a Secret. @internal */
+export interface SecretEnv {
+  readonly name: string;
+  readonly secret: RegistrySecret;
+}
+
+/** @internal */
+export interface BoundHeader {
+  readonly header: HttpHeader;
+  readonly env?: SecretEnv;
+}
+
+/** Binds headers to env vars `${prefix}_1`, `${prefix}_2`, ... @internal */
+export function bindHeaders(headers: RegistryHeader[] | undefined, prefix: string): { headers: HttpHeader[]; envs: SecretEnv[] } {
+  const bound = (headers ?? []).map((h, i) => h._bind(`${prefix}_${i + 1}`));
+  return { headers: bound.map(b => b.header), envs: bound.flatMap(b => (b.env ? [b.env] : [])) };
+}
