@@ -1,13 +1,16 @@
 /**
  * The workloads the synthesis benchmark builds: each pattern twice, once through this library and
- * once as plain cdk8s-plus-28 objects configured by hand with the same fields (the same grace period,
- * strategy, annotation, resources, preStop text, budget and Service), so the ratio is what the
- * library itself costs.
+ * once configured by hand with plain cdk8s-plus-28 and the same field values (bench/hand-configured.ts),
+ * so the ratio is what the library itself costs. Workload i of a pattern varies its drain bound
+ * with i % 5, as a platform's services differ.
  */
-import { Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
+import {
+  GracefulEnvoyGateway, GracefulNginx, GracefulWorkload, IstioDrainedWorkload, IstioProtocol, IstioVersion,
+  NginxCutOver, PosixScript, PreStopHook, ShutdownPlan, Step,
+} from '../src';
+import { buildByHand } from './hand-configured';
 
 export interface BenchPattern {
   readonly name: string;
@@ -17,69 +20,67 @@ export interface BenchPattern {
   plain(scope: Construct, i: number): void;
 }
 
-function webPlan(i: number): ShutdownPlan {
-  return ShutdownPlan.standard({
-    propagation: Duration.seconds(10),
-    maxDrain: Duration.seconds(20 + (i % 5)),
-    stopTimeout: Duration.seconds(5),
-  });
+const VARIANTS = 5;
+
+/** A pattern whose hand-configured twin copies the field values of a synthesized instance. */
+function pattern(name: string, build: (scope: Construct, id: string, variant: number) => void): BenchPattern {
+  const templates = new Map<number, any[]>();
+  const template = (variant: number) => {
+    let objects = templates.get(variant);
+    if (!objects) {
+      const chart = new Chart(new App(), 'template');
+      build(chart, 'w', variant);
+      objects = chart.toJson();
+      templates.set(variant, objects);
+    }
+    return objects;
+  };
+  return {
+    name,
+    graceful: (scope, i) => build(scope, `${name}-${i}`, i % VARIANTS),
+    plain: (scope, i) => buildByHand(scope, `${name}-${i}`, template(i % VARIANTS)),
+  };
 }
 
-function webScript(plan: ShutdownPlan): PosixScript {
-  return new PosixScript({ name: 'web-prestop', deadline: plan.preStopDeadline })
-    .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches every proxy'));
-}
-
-/** What a hand-written manifest would carry: computed once, outside the timed loop. */
-const handWritten = new Map<number, { grace: number; script: string; annotation: string }>();
-function handWrittenFields(i: number) {
-  const key = i % 5;
-  let f = handWritten.get(key);
-  if (!f) {
-    const plan = webPlan(i);
-    f = {
-      grace: plan.terminationGracePeriodSeconds,
-      script: webScript(plan).render(),
-      annotation: GracefulWorkload.planAnnotation(plan),
-    };
-    handWritten.set(key, f);
-  }
-  return f;
-}
-
-export const GRACEFUL_WORKLOAD: BenchPattern = {
-  name: 'workload',
-  graceful(scope, i) {
-    const plan = webPlan(i);
-    const w = new GracefulWorkload(scope, `web-${i}`, { plan });
-    w.addContainer({ name: 'app', image: 'ghcr.io/example/web:1', portNumber: 8080, preStop: PreStopHook.script(webScript(plan)) });
-    w.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
-  },
-  plain(scope, i) {
-    const f = handWrittenFields(i);
-    const group = new Construct(scope, `web-${i}`);
-    const d = new kplus.Deployment(group, 'Deployment', {
-      replicas: 2,
-      terminationGracePeriod: Duration.seconds(f.grace),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      podMetadata: { annotations: { 'graceful-shutdown.cdk8s.io/plan': f.annotation } },
-    });
-    d.addContainer({
+export const PATTERNS: BenchPattern[] = [
+  pattern('workload', (scope, id, v) => {
+    const plan = ShutdownPlan.standard({ propagation: Duration.seconds(10), maxDrain: Duration.seconds(20 + v), stopTimeout: Duration.seconds(5) });
+    const w = new GracefulWorkload(scope, id, { plan });
+    w.addContainer({
       name: 'app',
       image: 'ghcr.io/example/web:1',
       portNumber: 8080,
-      resources: { cpu: { request: kplus.Cpu.millis(100) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
-      lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/sh', '-c', f.script]) },
+      preStop: PreStopHook.script(new PosixScript({ name: 'web-prestop', deadline: plan.preStopDeadline })
+        .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches every proxy'))),
     });
-    new kplus.k8s.KubePodDisruptionBudget(group, 'Budget', {
-      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: d.matchLabels } },
+    w.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
+  }),
+  pattern('envoy', (scope, id, v) => {
+    new GracefulEnvoyGateway(scope, id, {
+      image: 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0',
+      listeners: [{ name: 'ssh', port: 2222, address: '::' }, { name: 'http', port: 8080, servicePort: 80 }],
+      minDrain: Duration.seconds(10),
+      maxDrain: Duration.hours(1 + v),
+      envoyDrainFlags: true,
     });
-    d.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
-  },
-};
-
-/** The patterns the benchmark mixes, round robin. */
-export const PATTERNS: BenchPattern[] = [GRACEFUL_WORKLOAD];
+  }),
+  pattern('istio', (scope, id, v) => {
+    new IstioDrainedWorkload(scope, id, {
+      istioVersion: IstioVersion.of('1.22'),
+      image: 'ghcr.io/example/orders:2.3.1',
+      ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'api', servicePort: 80 }],
+      propagation: Duration.seconds(10),
+      shutdownEndpoint: { path: '/admin/shutdown', timeout: Duration.seconds(5) },
+      appShutdownTimeout: Duration.seconds(20),
+      terminationDrainDuration: Duration.seconds(60 + v),
+    });
+  }),
+  pattern('nginx', (scope, id, v) => {
+    new GracefulNginx(scope, id, {
+      cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(5), failureThreshold: 1 }),
+      propagation: Duration.seconds(5),
+      keepaliveTimeout: Duration.seconds(3),
+      maxDrain: Duration.seconds(10 + v),
+    });
+  }),
+];
