@@ -2,10 +2,10 @@ import { Duration } from 'cdk8s';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { formatDuration } from '../plan/duration-format';
 import { IPollProbe, PosixScript, Step } from '../script';
-import { OfflineEndpoint } from './offline-endpoint';
-import { fileExistsProbe } from './probes';
 import { RegistryCall } from './internal';
+import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
+import { fileExistsProbe } from './probes';
 import { Registry } from './registry';
 
 /** Whole seconds of a duration prop, or a clear error naming it. */
@@ -37,7 +37,13 @@ export function registryPlan(registry: Registry, offline: OfflineEndpoint | unde
     phases.push({ kind: PhaseKind.DEREGISTER, name: 'login', description: 'log in to Nacos (token kept in memory, never logged)', bound: seconds(o.loginTimeout, 3, 'loginTimeout', 1), boundProperty: 'loginTimeout' });
   }
   const calls = offlineCalls(registry, offline);
-  phases.push({ kind: PhaseKind.DEREGISTER, name: 'offline', description: calls.map(c => c.description).join('; '), bound: times(calls.length), boundProperty: 'requestTimeout' });
+  phases.push({
+    kind: PhaseKind.DEREGISTER,
+    name: 'offline',
+    description: calls.map(c => c.description).join('; '),
+    bound: times(calls.length),
+    boundProperty: 'requestTimeout',
+  });
   phases.push({ kind: PhaseKind.DEREGISTER, name: 'confirm', description: `poll ${registry.description} until the instance is gone`, bound: seconds(o.confirmTimeout, 5, 'confirmTimeout', 1), endsEarly: true, boundProperty: 'confirmTimeout' });
   phases.push({ kind: PhaseKind.DEREGISTER, name: 'force-remove', description: `only if still there: ${spec.removal.map(c => c.description).join('; ')}`, bound: times(spec.removal.length), boundProperty: 'requestTimeout' });
   if (spec.clearConfig) {
@@ -70,7 +76,8 @@ export function deregistrationScript(o: DeregistrationScriptOptions): PosixScrip
   const spec = registry._spec;
   const interval = o.pollInterval ?? Duration.seconds(1);
   const request = plan.phase('force-remove').bound.toSeconds() / spec.removal.length;
-  const http = (c: RegistryCall) => Step.http({ method: c.method, url: c.url, body: c.body, headers: c.headers, timeout: Duration.seconds(request), description: c.description });
+  const timeout = Duration.seconds(request);
+  const http = (c: RegistryCall) => Step.http({ method: c.method, url: c.url, body: c.body, headers: c.headers, timeout, description: c.description });
   const poll = (probe: IPollProbe, phase: string, description: string) =>
     Step.pollUntilZero({ probe, interval, until: plan.endOf(phase), description });
   const steps: Step[] = [Step.log(`leaving ${registry.description}`)];

@@ -19,16 +19,16 @@ export interface RegistrySpec {
   readonly offline?: RegistryCall[];
   /** The force-remove call(s). */
   readonly removal: RegistryCall[];
-  /** The presence check. */
-  presence(timeoutSeconds: number): IPollProbe;
   /** The per-IP config clean-up. */
   readonly clearConfig?: RegistryCall;
-  /** A login poll to run first (Nacos username/password). */
-  login?(timeoutSeconds: number): IPollProbe;
   /** Env vars filled from Secrets. */
   readonly secrets: SecretEnv[];
-  /** Downward-API env vars the calls read: POD_IP, HOST_IP. */
+  /** Downward-API env vars the calls read: POD_IP, HOST_IP, POD_NAME. */
   readonly runtimeEnv: string[];
+  /** The presence check. */
+  presence(timeoutSeconds: number): IPollProbe;
+  /** A login poll to run first (Nacos username/password). */
+  login?(timeoutSeconds: number): IPollProbe;
 }
 
 /** An environment variable filled from a Secret. @internal */

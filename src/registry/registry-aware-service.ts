@@ -4,12 +4,12 @@ import { Construct } from 'constructs';
 import { ShutdownPlan } from '../plan';
 import { PosixScript } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
-import { withConstructPath } from '../workload/errors';
 import { deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
 import { SecretEnv } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
 import { Registry } from './registry';
+import { withConstructPath } from '../workload/errors';
 
 /** Where the deregistration script runs. */
 export enum DeregistrationPlacement {
@@ -103,10 +103,19 @@ export class RegistryAwareService extends Construct {
     const built = withConstructPath(this, () => {
       if (!props.registry) throw new Error('registry is missing: give Registry.nacos(...), Registry.eureka(...), Registry.consul(...) or Registry.custom(...).');
       if (!props.app?.image) throw new Error("app.image is missing: give the app container's image.");
-      if (props.sidecarImage !== undefined && !sidecarMode) throw new Error('sidecarImage is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop sidecarImage.');
-      if (props.appWait !== undefined && !sidecarMode) throw new Error('appWait is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop appWait.');
+      for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait]]) {
+        if (value !== undefined && !sidecarMode) {
+          throw new Error(`${prop} is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop ${prop}.`);
+        }
+      }
       const plan = registryPlan(props.registry, props.offlineEndpoint, props);
-      const script = deregistrationScript({ registry: props.registry, offline: props.offlineEndpoint, plan, pollInterval: props.pollInterval, doneFile: sidecarMode ? DONE_FILE : undefined });
+      const script = deregistrationScript({
+        registry: props.registry,
+        offline: props.offlineEndpoint,
+        plan,
+        pollInterval: props.pollInterval,
+        doneFile: sidecarMode ? DONE_FILE : undefined,
+      });
       return { plan, script };
     });
     this.plan = built.plan;
@@ -119,7 +128,12 @@ export class RegistryAwareService extends Construct {
     const appName = props.app.name ?? 'app';
 
     if (!sidecarMode) {
-      this.appContainer = this.workload.addContainer({ ...props.app, name: appName, envVariables: { ...props.app.envVariables, ...env }, preStop: PreStopHook.script(this.script) });
+      this.appContainer = this.workload.addContainer({
+        ...props.app,
+        name: appName,
+        envVariables: { ...props.app.envVariables, ...env },
+        preStop: PreStopHook.script(this.script),
+      });
       return;
     }
     // SIDECAR: an ordinary container on every version. A native sidecar (1.29+) gets its preStop
@@ -146,6 +160,7 @@ export class RegistryAwareService extends Construct {
     const env: { [name: string]: kplus.EnvValue } = {};
     if (runtime.has('POD_IP')) env.POD_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP);
     if (runtime.has('HOST_IP')) env.HOST_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP);
+    if (runtime.has('POD_NAME')) env.POD_NAME = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME);
     const imported = new Map<string, kplus.ISecret>();
     for (const s of secrets) {
       let secret = s.secret.secret;

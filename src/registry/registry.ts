@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { HttpHeader, HttpMethod, ShellWord } from '../script';
-import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
+import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
 import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, userWord } from './url';
 
@@ -22,7 +22,7 @@ export interface RegistryCommonOptions {
   /**
    * A URL that clears the configuration kept for this pod's IP (an admin controller that stores
    * config per instance IP, which piles up as pods get new IPs). May contain `${POD_IP}`,
-   * `${HOST_IP}` and `${HOSTNAME}`, read at run time.
+   * `${HOST_IP}` and `${POD_NAME}`, read at run time.
    * @default no clean-up call
    */
   readonly clearConfigUrl?: string;
@@ -114,8 +114,8 @@ export interface EurekaRegistryOptions extends RegistryCommonOptions {
   /** The application name; upper-cased in paths as Eureka clients do. */
   readonly appName: string;
   /**
-   * The instance ID. May contain `${POD_IP}` and `${HOSTNAME}` (the pod name), read at run time.
-   * @default `${HOSTNAME}:<appName in lower case>:<port>`, Spring Cloud Netflix's default
+   * The instance ID. May contain `${POD_IP}` and `${POD_NAME}` (the pod name), read at run time.
+   * @default `${POD_NAME}:<appName in lower case>:<port>`, Spring Cloud Netflix's default
    */
   readonly instanceId?: string;
   /**
@@ -161,7 +161,7 @@ export interface CustomRegistryOptions extends RegistryCommonOptions {
    * @default 'admin API'
    */
   readonly name?: string;
-  /** The URL that takes this instance offline. May contain `${POD_IP}`, `${HOST_IP}`, `${HOSTNAME}`. */
+  /** The URL that takes this instance offline. May contain `${POD_IP}`, `${HOST_IP}`, `${POD_NAME}`. */
   readonly offlineUrl: string;
   /**
    * The method of the offline call.
@@ -257,11 +257,11 @@ export class Registry {
     let instanceId = options.instanceId;
     if (instanceId === undefined) {
       if (options.port === undefined) {
-        throw new Error("Registry.eureka needs instanceId or port: the default instance ID is '${HOSTNAME}:<appName>:<port>'. Give port: 8080 or instanceId.");
+        throw new Error("Registry.eureka needs instanceId or port: the default instance ID is '${POD_NAME}:<appName>:<port>'. Give port: 8080 or instanceId.");
       }
-      instanceId = `\${HOSTNAME}:${appName.toLowerCase()}:${requirePort(options.port, 'Registry.eureka port')}`;
+      instanceId = `\${POD_NAME}:${appName.toLowerCase()}:${requirePort(options.port, 'Registry.eureka port')}`;
     }
-    requireText(instanceId, 'Registry.eureka instanceId', '${HOSTNAME}:soa-test:8080');
+    requireText(instanceId, 'Registry.eureka instanceId', '${POD_NAME}:soa-test:8080');
     const path = ShellWord.concat([userWord(server), ShellWord.literal(`/apps/${enc(appName.toUpperCase())}/`), encodedUserWord(instanceId)]);
     const headers: HttpHeader[] = [];
     const secrets: SecretEnv[] = [];
@@ -377,9 +377,9 @@ export class Registry {
   }
 }
 
-/** A user string URL-encoded except for its `${POD_IP}`/`${HOST_IP}`/`${HOSTNAME}` placeholders. */
+/** A user string URL-encoded except for its `${POD_IP}`/`${HOST_IP}`/`${POD_NAME}` placeholders. */
 function encodedUserWord(text: string): ShellWord {
-  const parts = text.split(/(\$\{(?:POD_IP|HOST_IP|HOSTNAME)\})/);
+  const parts = text.split(/(\$\{(?:POD_IP|HOST_IP|POD_NAME)\})/);
   return ShellWord.concat(parts.filter(p => p !== '').map(p => (/^\$\{[A-Z_]+\}$/.test(p) ? ShellWord.env(p.slice(2, -1)) : ShellWord.literal(enc(p)))));
 }
 
@@ -399,5 +399,5 @@ function clearConfigSecrets(o: RegistryCommonOptions): SecretEnv[] {
 }
 
 function runtimeEnv(names: string[]): string[] {
-  return ['POD_IP', 'HOST_IP'].filter(n => names.includes(n));
+  return ['POD_IP', 'HOST_IP', 'POD_NAME'].filter(n => names.includes(n));
 }

@@ -2,12 +2,12 @@ import { ShellWord } from '../script';
 import { assertHttpUrl } from '../script/http';
 
 /** Run-time values a user string may name as `${NAME}`: the pod IP, the node IP, the pod's hostname. */
-export const PLACEHOLDERS = ['POD_IP', 'HOST_IP', 'HOSTNAME'];
+export const PLACEHOLDERS = ['POD_IP', 'HOST_IP', 'POD_NAME'];
 
-const PLACEHOLDER = /\$\{(POD_IP|HOST_IP|HOSTNAME)\}/g;
+const PLACEHOLDER = /\$\{(POD_IP|HOST_IP|POD_NAME)\}/g;
 
 /**
- * A user string with `${POD_IP}`, `${HOST_IP}` or `${HOSTNAME}` read at run time and every other
+ * A user string with `${POD_IP}`, `${HOST_IP}` or `${POD_NAME}` read at run time and every other
  * character quoted as it is (`$`, quotes and backticks included: they stay literal).
  */
 export function userWord(text: string): ShellWord {

@@ -1,0 +1,145 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
+import { AppWait, DeregistrationPlacement, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
+import { runScript } from '../script/run-script';
+import { containerOf, only, preStopScript, synthValid } from '../util/synth';
+
+const nacos = (extra: Partial<Parameters<typeof Registry.nacos>[0]> = {}) => Registry.nacos({
+  serverUrl: 'http://nacos.soa:8848',
+  serviceName: 'soa-test',
+  port: 8080,
+  auth: NacosAuth.usernamePassword(RegistrySecret.fromSecretName('nacos-cred', 'username'), RegistrySecret.fromSecretName('nacos-cred', 'password')),
+  clearConfigUrl: 'http://soa-admin.soa/admin/config/${POD_IP}',
+  ...extra,
+});
+
+function build(props: Partial<ConstructorParameters<typeof RegistryAwareService>[2]> = {}) {
+  const chart = Testing.chart();
+  const svc = new RegistryAwareService(chart, 'soa-test', {
+    registry: nacos(),
+    offlineEndpoint: OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'DOWN' }),
+    app: { image: 'registry.example.com/soa-test:1.0', portNumber: 8080 },
+    ...props,
+  });
+  return { chart, svc };
+}
+
+describe('RegistryAwareService', () => {
+  test('app-container placement: preStop script, pod IP from the downward API, credentials only as secretKeyRef, grace period from the plan', () => {
+    const { chart, svc } = build();
+    const objects = synthValid(chart);
+    const dep = only(objects, 'Deployment');
+    const spec = dep.spec.template.spec;
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['app']);
+    const app = containerOf(dep, 'app');
+    const env = Object.fromEntries(app.env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
+    expect(env.POD_IP).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
+    expect(env.GS_REG_NACOS_USERNAME).toEqual({ secretKeyRef: { name: 'nacos-cred', key: 'username' } });
+    expect(env.GS_REG_NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'nacos-cred', key: 'password' } });
+    expect(preStopScript(app)).toBe(svc.script.render());
+    // login 3 + offline 3 + confirm 5 + force-remove 3 + clear 3 + caches 10 + rpc 5 + stop 30 + margin 2
+    expect(spec.terminationGracePeriodSeconds).toBe(64);
+    expect(svc.plan.terminationGracePeriodSeconds).toBe(64);
+    expect(svc.plan.preStopDeadline.toSeconds()).toBe(32);
+    expect(preStopScript(app)).toContain(`gs_deadline=$((gs_start + ${svc.plan.preStopDeadline.toSeconds()}))`);
+    expect(svc.plan.phases.map(p => p.name)).toEqual(['login', 'offline', 'confirm', 'force-remove', 'clear-config', 'client-caches', 'in-flight', 'stop', 'margin']);
+  });
+
+  test('a secret value in a Secret object reaches the pod only by reference: absent from the Deployment YAML and the script', () => {
+    const chart = Testing.chart();
+    const secretValue = 'S3cr3t-Nacos-Pa55-9c1e';
+    const secret = new kplus.Secret(chart, 'cred', { stringData: { password: secretValue, username: 'deployer' } });
+    const svc = new RegistryAwareService(chart, 'soa-test', {
+      registry: nacos({ auth: NacosAuth.usernamePassword(RegistrySecret.fromSecret(secret, 'username'), RegistrySecret.fromSecret(secret, 'password')) }),
+      app: { image: 'soa-test:1' },
+    });
+    const objects = synthValid(chart);
+    const depYaml = YAML.stringify(only(objects, 'Deployment'));
+    expect(depYaml).not.toContain(secretValue);
+    expect(svc.script.render()).not.toContain(secretValue);
+    expect(depYaml).toContain(`name: ${secret.name}`);
+  });
+
+  test('sidecar on 1.28: the sidecar runs the script and signals through an emptyDir; the app waits for the file', async () => {
+    const { chart, svc } = build({ placement: DeregistrationPlacement.SIDECAR });
+    const dep = only(synthValid(chart), 'Deployment');
+    const spec = dep.spec.template.spec;
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['app', 'registry-deregister']);
+    const app = containerOf(dep, 'app');
+    const side = containerOf(dep, 'registry-deregister');
+    expect(preStopScript(side)).toBe(svc.script.render());
+    expect(preStopScript(side)).toContain("'touch' '/var/run/graceful-shutdown/deregistered'");
+    expect((app.env ?? []).map((e: any) => e.name)).not.toContain('GS_REG_NACOS_PASSWORD');
+    expect(side.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['POD_IP', 'GS_REG_NACOS_PASSWORD']));
+    const vol = spec.volumes.find((v: any) => v.emptyDir);
+    expect(app.volumeMounts).toEqual([{ name: vol.name, mountPath: '/var/run/graceful-shutdown', readOnly: true }]);
+    expect(side.volumeMounts[0]).toMatchObject({ name: vol.name, mountPath: '/var/run/graceful-shutdown' });
+    // The app's wait is bounded by the same deadline and ends when the file appears.
+    const wait = preStopScript(app);
+    expect(wait).toContain(`gs_deadline=$((gs_start + ${svc.plan.preStopDeadline.toSeconds()}))`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-reg-'));
+    const text = wait.replace(/\/var\/run\/graceful-shutdown/g, dir);
+    setTimeout(() => fs.writeFileSync(`${dir}/deregistered`, ''), 1500);
+    const r = await runScript(text, { shell: 'dash' });
+    expect(r.messages).toContain('sidecar deregistration pending: 0');
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(1000);
+    expect(r.elapsedMs).toBeLessThan(5000);
+  });
+
+  test('sidecar on 1.29 stays an ordinary container (a native sidecar gets its preStop only after the app exits); 1.30 uses the sleep action', () => {
+    for (const [version, appPreStop] of [
+      [KubernetesVersion.V1_29, 'script'],
+      [KubernetesVersion.V1_30, 'sleep'],
+    ] as const) {
+      const { chart, svc } = build({ placement: DeregistrationPlacement.SIDECAR, kubernetesVersion: version });
+      const spec = only(synthValid(chart), 'Deployment').spec.template.spec;
+      expect(spec.initContainers ?? []).toHaveLength(0);
+      expect(spec.containers.map((c: any) => c.name)).toEqual(['app', 'registry-deregister']);
+      const app = spec.containers[0];
+      if (appPreStop === 'sleep') {
+        expect(app.lifecycle.preStop).toEqual({ sleep: { seconds: svc.plan.preStopDeadline.toSeconds() } });
+        expect(app.volumeMounts ?? []).toHaveLength(0);
+      } else {
+        expect(preStopScript(app)).toContain('sidecar deregistration pending');
+      }
+    }
+    const { chart } = build({ placement: DeregistrationPlacement.SIDECAR, kubernetesVersion: KubernetesVersion.V1_30, appWait: AppWait.DONE_FILE });
+    expect(preStopScript(containerOf(only(synthValid(chart), 'Deployment'), 'app'))).toContain('sidecar deregistration pending');
+  });
+
+  test('impossible plans fail at synthesis with the construct path, the property and the fix', () => {
+    expect(() => build({ registry: Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', port: 8080 }), terminationGracePeriod: Duration.seconds(60) }))
+      .toThrow(/^test\/soa-test: terminationGracePeriod 1m is shorter than the plan's 2m18s: offline 3s \+ confirm 5s \+ force-remove 3s \+ client-caches 1m30s \+ in-flight 5s \+ stop 30s \+ margin 2s; .*Raise terminationGracePeriod to at least 2m18s or lower cacheRefresh\.$/);
+    expect(() => build({ cacheRefresh: Duration.seconds(50), rpcTimeout: Duration.seconds(10), terminationGracePeriod: Duration.seconds(60) }))
+      .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m49s or lower cacheRefresh/);
+    expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds and at least 1s/);
+    expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage is set but placement is not SIDECAR/);
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow(/Registry.nacos serviceName is missing or empty/);
+    expect(() => Registry.nacos({ serverUrl: 'ftp://nacos:8848', serviceName: 'soa-test', port: 8080 })).toThrow(/Registry.nacos serverUrl 'ftp:\/\/nacos:8848' is not an http\(s\) URL/);
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 80800 })).toThrow(/Registry.nacos port 80800 is not a port/);
+    expect(() => Registry.eureka({ serverUrl: 'http://e/eureka', appName: 'a' })).toThrow(/needs instanceId or port/);
+    expect(() => Registry.custom({ offlineUrl: 'http://a/o', checkUrl: 'http://a/c', forceRemoveUrl: 'file:///etc/passwd' })).toThrow(/forceRemoveUrl 'file:\/\/\/etc\/passwd' is not an http\(s\) URL/);
+    expect(() => Registry.consul({ agentUrl: 'http://a:8500', serviceId: 'x\ny' })).toThrow(/serviceId .* control character/);
+    expect(() => OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'down; rm -rf /' })).toThrow(/status .* is not a registry status/);
+    expect(() => RegistryHeader.of('X-Bad Header', 'v')).toThrow(/not a valid token/);
+    expect(() => RegistrySecret.fromSecretName('Bad_Name', 'k')).toThrow(/not a valid Kubernetes object name/);
+  });
+
+  test('user values reach the script quoted or URL-encoded, never as shell syntax', () => {
+    const nasty = "soa'test $(touch /tmp/pwned) `id` ${HOME}";
+    const { svc } = build({
+      registry: Registry.nacos({ serverUrl: 'http://nacos:8848/$(id)', serviceName: nasty, groupName: nasty, port: 8080 }),
+      offlineEndpoint: OfflineEndpoint.http({ url: 'http://127.0.0.1:8080/off?x=$(id)', method: HttpMethod.POST, body: nasty }),
+    });
+    const text = svc.script.render();
+    // encodeURIComponent keeps ' ( ) as they are; Shell.quote then writes ' as '\''.
+    expect(text).toContain(`serviceName=${encodeURIComponent(nasty).replace(/'/g, "'\\''")}&groupName=`);
+    expect(text).not.toContain('$(touch /tmp/pwned)\'');
+    expect(text).toContain("'http://nacos:8848/$(id)'");
+    expect(text).toContain('\'soa\'\\\'\'test $(touch /tmp/pwned) `id` ${HOME}\'');
+  });
+});
