@@ -4,6 +4,7 @@ import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, Shu
 import { EnvoyGatewayChart } from './envoy';
 import { IstioOrdersChart } from './istio';
 import { NginxChart } from './nginx';
+import { RegistryChart } from './registry';
 
 /**
  * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
@@ -41,7 +42,7 @@ export interface ExampleWorkload {
 export function buildExampleApp(app: App): ExampleWorkload[] {
   const web = new WebApiChart(app, 'web-api');
   const istio = new IstioOrdersChart(app, 'istio-orders');
-  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }, { name: 'envoy-gateway', plan: new EnvoyGatewayChart(app, 'envoy-gateway').gateway.plan }];
+  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }, { name: 'envoy-gateway', plan: new EnvoyGatewayChart(app, 'envoy-gateway').gateway.plan }, ...new RegistryChart(app, 'soa-test').workloads];
 }
 
 if (require.main === module) {

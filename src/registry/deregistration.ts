@@ -77,7 +77,8 @@ export function deregistrationScript(o: DeregistrationScriptOptions): PosixScrip
   const interval = o.pollInterval ?? Duration.seconds(1);
   const request = plan.phase('force-remove').bound.toSeconds() / spec.removal.length;
   const timeout = Duration.seconds(request);
-  const http = (c: RegistryCall) => Step.http({ method: c.method, url: c.url, body: c.body, headers: c.headers, timeout, description: c.description });
+  const http = (c: RegistryCall) =>
+    Step.http({ method: c.method, url: c.url, body: c.body, headers: c.headers, timeout, description: c.description });
   const poll = (probe: IPollProbe, phase: string, description: string) =>
     Step.pollUntilZero({ probe, interval, until: plan.endOf(phase), description });
   const steps: Step[] = [Step.log(`leaving ${registry.description}`)];

@@ -339,7 +339,8 @@ export class Registry {
     const forceRemoveUrl = checkUrl(options.forceRemoveUrl, 'Registry.custom forceRemoveUrl');
     const bound = bindHeaders(options.headers, 'GS_REG_HEADER');
     const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"');
-    return new Registry(RegistryKind.CUSTOM, `${name} (${check})`, Duration.seconds(10), {
+    const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
+    return new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
       offline: [{ method: options.offlineMethod ?? HttpMethod.POST, url: userWord(offlineUrl), headers: bound.headers, description: `${name}: offline` }],
       removal: [{ method: options.forceRemoveMethod ?? HttpMethod.DELETE, url: userWord(forceRemoveUrl), headers: bound.headers, description: `${name}: force-remove` }],
       presence: t => statusPresenceProbe({
