@@ -4,7 +4,8 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
-import { AppWait, DeregistrationPlacement, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
+import { RegistryChart } from '../../examples/registry';
+import { AppWait, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
 import { runScript } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -142,4 +143,18 @@ describe('RegistryAwareService', () => {
     expect(text).toContain("'http://nacos:8848/$(id)'");
     expect(text).toContain('\'soa\'\\\'\'test $(touch /tmp/pwned) `id` ${HOME}\'');
   });
+});
+
+test('docs/registry.md shows the example plan as Mermaid, as plan.toMermaid() renders it', () => {
+  const chart = new RegistryChart(Testing.app(), 'soa-test');
+  const doc = fs.readFileSync(path.join(__dirname, '../../docs/registry.md'), 'utf8');
+  expect(doc).toContain(chart.inApp.plan.toMermaid('soa-test: deregistration then SIGTERM'));
+  expect(chart.inApp.plan.terminationGracePeriodSeconds).toBe(59);
+});
+
+test('the example chart passes the graceful-shutdown checks and the schema', () => {
+  const chart = new RegistryChart(Testing.app(), 'soa-test');
+  GracefulShutdownChecks.addTo(chart);
+  const objects = synthValid(chart);
+  expect(objects.filter((o: any) => o.kind === 'Deployment')).toHaveLength(2);
 });
