@@ -8,7 +8,8 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   GracefulEnvoyGateway, GracefulNginx, GracefulWorkload, IstioDrainedWorkload, IstioProtocol, IstioVersion,
-  NginxCutOver, PosixScript, PreStopHook, ShutdownPlan, Step,
+  NginxCutOver, OfflineEndpoint, PosixScript, PreStopHook, Registry, RegistryAwareService, RegistrySecret, ShutdownPlan, Step,
+  NacosAuth,
 } from '../src';
 import { buildByHand } from './hand-configured';
 
@@ -81,6 +82,22 @@ export const PATTERNS: BenchPattern[] = [
       propagation: Duration.seconds(5),
       keepaliveTimeout: Duration.seconds(3),
       maxDrain: Duration.seconds(10 + v),
+    });
+  }),
+  pattern('registry', (scope, id, v) => {
+    new RegistryAwareService(scope, id, {
+      registry: Registry.nacos({
+        serverUrl: 'http://nacos.soa.svc.cluster.local:8848',
+        serviceName: 'soa-test',
+        port: 8080,
+        auth: NacosAuth.usernamePassword(RegistrySecret.fromSecretName('nacos', 'username'), RegistrySecret.fromSecretName('nacos', 'password')),
+        clearConfigUrl: 'http://soa-admin.soa.svc.cluster.local:8080/admin/config/${POD_IP}',
+      }),
+      offlineEndpoint: OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'DOWN' }),
+      app: { name: 'soa-test', image: 'registry.example.com/soa/soa-test:2.3.1', portNumber: 8080 },
+      cacheRefresh: Duration.seconds(10 + v),
+      rpcTimeout: Duration.seconds(3),
+      stopTimeout: Duration.seconds(30),
     });
   }),
 ];
