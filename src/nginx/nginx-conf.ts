@@ -223,6 +223,14 @@ export function readKeepaliveSettings(text: string): NginxKeepaliveSettings {
   };
 }
 
+/** What a whole user config must also keep. */
+export interface NginxWholeConfigLimits {
+  /** The largest `worker_shutdown_timeout`, in seconds (the plan's stop phase). */
+  readonly maxWorkerShutdownTimeoutSeconds: number;
+  /** The pid path the preStop polls. */
+  readonly pidFile: string;
+}
+
 /** The plan's limits a user config must keep. */
 export interface NginxConfLimits {
   /** The largest `keepalive_timeout` the plan allows, in seconds. */
@@ -230,10 +238,10 @@ export interface NginxConfLimits {
   /** The largest `keepalive_time` the plan allows, in seconds. */
   readonly maxKeepaliveTimeSeconds: number;
   /**
-   * For a whole config: the largest `worker_shutdown_timeout`, in seconds, and the pid path the
-   * preStop polls. Leave out for server blocks that go inside the generated config.
+   * For a whole config: the largest `worker_shutdown_timeout` and the pid path the preStop polls.
+   * @default server blocks that go inside the generated config (not checked for these)
    */
-  readonly wholeConfig?: { readonly maxWorkerShutdownTimeoutSeconds: number; readonly pidFile: string };
+  readonly wholeConfig?: NginxWholeConfigLimits;
 }
 
 /**
