@@ -59,6 +59,9 @@ export class ShutdownPhase {
   public readonly inPreStop: boolean;
   public readonly boundProperty?: string;
 
+  /**
+   * @param props the phase; throws on an invalid name, bound or description
+   */
   public constructor(props: ShutdownPhaseProps) {
     this.kind = props.kind;
     this.name = props.name ?? props.kind;

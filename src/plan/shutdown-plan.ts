@@ -111,6 +111,9 @@ export class ShutdownPlan {
 
   private readonly starts: number[];
 
+  /**
+   * @param props the phases in order and, optionally, a pinned grace period; throws when they cannot work
+   */
   public constructor(props: ShutdownPlanProps) {
     if (props.phases.length === 0) {
       throw new Error('a shutdown plan needs at least one phase.');

@@ -3,9 +3,13 @@ import { Shell, ShellWord } from './shell';
 
 /** HTTP methods the script's HTTP helper sends. Busybox wget sends only GET and POST. */
 export enum HttpMethod {
+  /** GET: every client. */
   GET = 'GET',
+  /** POST: every client, busybox wget included. */
   POST = 'POST',
+  /** PUT: curl or GNU wget. */
   PUT = 'PUT',
+  /** DELETE: curl or GNU wget. */
   DELETE = 'DELETE',
 }
 

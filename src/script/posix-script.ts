@@ -35,6 +35,9 @@ export class PosixScript {
   public readonly deadlineSeconds: number;
   private readonly steps: Step[] = [];
 
+  /**
+   * @param props the script's name, deadline and first steps
+   */
   public constructor(props: PosixScriptProps) {
     if (!/^[a-z0-9][a-z0-9.-]{0,62}$/.test(props.name)) {
       throw new Error(`script name '${props.name}' is not valid: use lower-case letters, digits, '.' and '-'.`);

@@ -93,6 +93,11 @@ export class GracefulWorkload extends Construct {
   public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
   private _service?: kplus.Service;
 
+  /**
+   * @param scope the chart or construct to add the workload to
+   * @param id the construct id; names the Deployment, budget and Service
+   * @param props the plan and the workload's settings
+   */
   public constructor(scope: Construct, id: string, props: GracefulWorkloadProps) {
     super(scope, id);
     this.plan = props.plan;
