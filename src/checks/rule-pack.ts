@@ -54,6 +54,9 @@ export class RulePack {
   /** The Kubernetes version rules assume. */
   public readonly kubernetesVersion: string;
 
+  /**
+   * @param props the rules, the ones to disable, and the Kubernetes version to check against
+   */
   public constructor(props: RulePackProps = {}) {
     const disabled = new Set(props.disabledRules ?? []);
     const all = props.rules ?? BUILT_IN_RULES;

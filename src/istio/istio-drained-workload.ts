@@ -240,6 +240,11 @@ export class IstioDrainedWorkload extends Construct {
   /** The Service. */
   public readonly service: kplus.Service;
 
+  /**
+   * @param scope the chart or construct to add the workload to
+   * @param id the construct id; names the Deployment and Service
+   * @param props the app, its ports, the Istio version and the timings
+   */
   public constructor(scope: Construct, id: string, props: IstioDrainedWorkloadProps) {
     super(scope, id);
     const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
