@@ -209,7 +209,9 @@ const GS008 = new BuiltInRule(
     const a = c.preStop.analysis;
     if (!a || !/healthcheck\/fail/.test(a.script)) return [];
     const failAt = a.commands.find(x => /healthcheck\/fail/.test(x.text));
-    if (!failAt || a.loops.some(l => l.pollsEnvoyStats)) return [];
+    // A count-based wait after the health-check failure (Envoy's stats, listening sockets) is a drain, not a fixed sleep.
+    const polls = a.loops.some(l => l.pollsEnvoyStats || (l.keyword !== 'for' && !l.unbounded && l.startIndex > failAt?.index!));
+    if (!failAt || polls) return [];
     const sleep = a.sleeps.filter(s => s.depth === 0 && s.index > failAt.index).reduce((s, x) => s + (x.seconds ?? 0), 0);
     if (sleep <= 0) return [];
     return [{

@@ -52,6 +52,8 @@ export class GracefulShutdownChecks implements IValidation {
   private readonly scope: IConstruct;
   private readonly options: GracefulShutdownChecksOptions;
 
+  private readonly printed = new Set<string>();
+
   private constructor(scope: IConstruct, options: GracefulShutdownChecksOptions) {
     this.scope = scope;
     this.options = options;
@@ -91,7 +93,10 @@ export class GracefulShutdownChecks implements IValidation {
     const fail = (f: CheckFinding) => f.level === CheckLevel.ERROR || (this.options.warningsAsErrors === true && f.level === CheckLevel.WARNING);
     if (this.options.printWarnings ?? true) {
       for (const f of findings) {
-        if (f.level === CheckLevel.WARNING && !fail(f)) {
+        const line = `${f.ruleId} [${f.source}] ${f.message}`;
+        // cdk8s may validate a chart more than once per synth: say each warning once.
+        if (f.level === CheckLevel.WARNING && !fail(f) && !this.printed.has(line)) {
+          this.printed.add(line);
           console.warn(`[graceful-shutdown] warning ${f.ruleId} [${f.source}] ${f.message} Fix: ${f.fix}`);
         }
       }

@@ -256,7 +256,9 @@ export function preStopWait(h: HookInfo): PreStopWait {
     case 'exec': {
       const a = h.analysis!;
       const loopsBounded = a.loops.every(l => l.boundSeconds !== undefined);
-      const bound = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
+      const summed = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
+      // The library's runtime caps every step by one deadline from the script's start.
+      const bound = a.scriptDeadlineSeconds ?? summed;
       const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
       const unknownBinary = !h.shell && !NON_WAITING.has(base) && base !== 'sleep';
       const waits = a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary;

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { CheckLevel, HttpMethod, PollProbe, PosixScript, RulePack, ShellWord, Step } from '../../src';
 import { readManifests } from '../../src/checks/manifest';
+import { analyzeScript } from '../../src/checks/shell';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 function lint(name: string) {
@@ -81,5 +82,41 @@ describe("the library's own generated scripts", () => {
     };
     const svc = { kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' } } };
     expect(RulePack.builtIn().checkObjects([d, svc])).toEqual([]);
+  });
+
+  function asDeployment(script: PosixScript, grace: number) {
+    return [{
+      kind: 'Deployment',
+      metadata: { name: 'app' },
+      spec: { template: { metadata: { labels: { app: 'a' } }, spec: { terminationGracePeriodSeconds: grace, containers: [{ name: 'app', image: 'x', lifecycle: { preStop: { exec: { command: script.toCommand() } } } }] } } },
+    }, { kind: 'Service', metadata: { name: 'a' }, spec: { selector: { app: 'a' } } }];
+  }
+
+  test('a preStop that only waits with Step.sleepUntil counts as a propagation wait (GS005 quiet)', () => {
+    const script = new PosixScript({ name: 'web', deadline: Duration.seconds(10) }).add(Step.sleepUntil(Duration.seconds(10), 'propagation'));
+    expect(RulePack.builtIn().checkObjects(asDeployment(script, 32))).toEqual([]);
+  });
+
+  test('sleeps then a poll bounded by the script deadline: the bound is the deadline, not their sum (GS010)', () => {
+    // The Envoy shape: min drain, then a day-long poll, all capped by one deadline from the start.
+    const script = new PosixScript({ name: 'drain', deadline: Duration.seconds(86414) }).add(
+      Step.sleep(Duration.seconds(10), 'minimum drain'),
+      Step.sleepUntil(Duration.seconds(14), 'settle'),
+      Step.pollUntilZero({ probe: PollProbe.listeningTcpPorts([2222]) }),
+    );
+    expect(RulePack.builtIn().checkObjects(asDeployment(script, 86421))).toEqual([]);
+    // The same deadline past the grace period is still caught.
+    const late = RulePack.builtIn().checkObjects(asDeployment(script, 86400));
+    expect(late.map(f => f.ruleId)).toEqual(['GS010']);
+    expect(late[0].message).toContain('86414s');
+  });
+
+  test('the runtime deadline is only trusted in scripts with the library header', () => {
+    const text = new PosixScript({ name: 'drain', deadline: Duration.seconds(100) }).add(
+      Step.sleep(Duration.seconds(60), 'wait'),
+      Step.pollUntilZero({ probe: PollProbe.listeningTcpPorts([2222]) }),
+    ).render();
+    expect(analyzeScript(text).scriptDeadlineSeconds).toBe(100);
+    expect(analyzeScript(text.replace('# cdk8s-graceful-shutdown: drain', '# copied from a wiki')).scriptDeadlineSeconds).toBeUndefined();
   });
 });
