@@ -23,9 +23,11 @@ export class EnvoyProbe {
    *
    * - Not a 2xx answer, no answer, or no HTTP client: unknown (logged, retried), never zero.
    * - A 2xx answer whose non-empty lines are not all `name: <integer>`: unknown (garbled).
-   * - A 2xx answer with none of the selected names: 0. With `usedonly` Envoy leaves out gauges
-   *   that were never set, i.e. listeners that never had a connection; an empty answer is
-   *   therefore zero connections, not an error.
+   * - A 2xx answer without the sentinel line `server.live: <n>`: unknown. Envoy always has it under
+   *   `usedonly` (see {@link DrainSelection.SENTINEL_STAT}), so an empty 2xx body from a proxy or
+   *   another server cannot end the drain.
+   * - A 2xx answer with the sentinel and none of the selected names: 0. With `usedonly` Envoy leaves
+   *   out gauges that were never set, i.e. listeners that never had a connection.
    * - Per-worker copies (`.worker_N.`, `.main_thread.`), the admin listener and excluded ports
    *   are never summed.
    */
@@ -71,6 +73,7 @@ class ActiveConnectionsProbe implements IPollProbe {
       // Split on newlines only, with globbing off: names hold [ ] and *.
       'gs_count=0',
       'gs_bad=',
+      'gs_sentinel=',
       // A newline of our own (indentation-proof), not relying on runtime variables.
       "gs_enl=$(printf '\\n_')",
       'gs_enl=${gs_enl%_}',
@@ -89,6 +92,7 @@ class ActiveConnectionsProbe implements IPollProbe {
       "    ''|*[!0-9]*|0?*|????????????????*) gs_bad=$gs_line; break ;;",
       '  esac',
       '  case $gs_sname in',
+      `    ${Shell.quote(DrainSelection.SENTINEL_STAT)}) gs_sentinel=1 ;;`,
       ...(excluded.length ? [`    ${excluded.join('|')}) ;;`] : []),
       `    ${included.join('|')}) gs_count=$((gs_count + gs_sval)) ;;`,
       '  esac',
@@ -97,6 +101,10 @@ class ActiveConnectionsProbe implements IPollProbe {
       'IFS=$gs_ifs',
       'if [ -n "$gs_bad" ]; then',
       "  gs_why=\"garbled /stats answer: $(printf '%.60s' \"$gs_bad\")\"",
+      '  return 1',
+      'fi',
+      'if [ -z "$gs_sentinel" ]; then',
+      `  gs_why=${Shell.quote(`no ${DrainSelection.SENTINEL_STAT} line in the /stats answer: not Envoy's stats (or a stats_matcher drops it)`)}`,
       '  return 1',
       'fi',
       'return 0',

@@ -12,6 +12,13 @@
  * - source/server/admin/stats_params.cc: `filter=` is compiled with RE2 (`Invalid re2 regex` → 400)
  *   and matched partially, so the filter is anchored with `^…$`; RE2 has no lookarounds and no
  *   backreferences, so exclusions happen in the script, not in the regex.
+ * - The sentinel `server.live`: `usedonly` keeps only stats whose Used flag is set, and a gauge's
+ *   `set()` sets it whatever the value (source/common/stats/allocator.cc, `GaugeImpl::set`).
+ *   `InstanceImpl::initialize` calls `failHealthcheck(false)`, which does
+ *   `server_stats_->live_.set(...)` before the admin listener starts (source/server/server.cc), and
+ *   `/healthcheck/fail` sets it to 0. So every `/stats?usedonly` answer from a running Envoy has a
+ *   `server.live: 0|1` line, and an answer without it did not come from Envoy's stats (or a
+ *   bootstrap `stats_matcher` drops `server.*`).
  */
 import { assertPort, listenerStatScope, escapeRe2 } from './stat-names';
 
@@ -134,6 +141,13 @@ export class DrainTarget {
  * anchored RE2 filter for `/stats?usedonly&filter=`, and the matching rules the shell probe uses.
  */
 export class DrainSelection {
+  /**
+   * The stat every `/stats?usedonly` answer from Envoy carries (`server.live`, set at start-up and
+   * by `/healthcheck/fail`). The filter asks for it too, and an answer without it is unknown, not
+   * zero: a 2xx with an empty body from something that is not Envoy cannot end the drain.
+   */
+  public static readonly SENTINEL_STAT = 'server.live';
+
   /** Combines targets; an all-listeners target stands alone. */
   public static of(targets: DrainTarget[]): DrainSelection {
     if (targets.length === 0) throw new Error('a drain selection needs at least one target: list listeners, or use DrainTarget.allListeners().');
@@ -158,14 +172,17 @@ export class DrainSelection {
   }
 
   /**
-   * The anchored RE2-safe filter: `^listener\.(0\.0\.0\.0_8080|\[__\]_2222)\.downstream_cx_active$`,
-   * or `^listener\..*\.downstream_cx_active$` for all listeners (exclusions are applied when summing).
+   * The anchored RE2-safe filter:
+   * `^(server\.live|listener\.(0\.0\.0\.0_8080|\[__\]_2222)\.downstream_cx_active)$`, or
+   * `^(server\.live|listener\..*\.downstream_cx_active)$` for all listeners (exclusions are applied
+   * when summing). `server.live` is the sentinel ({@link DrainSelection.SENTINEL_STAT}).
    */
   public get filterRegex(): string {
-    const tail = `\\.${ACTIVE_CONNECTIONS_GAUGE}$`;
-    if (this.allListeners) return `^listener\\..*${tail}`;
+    const sentinel = escapeRe2(DrainSelection.SENTINEL_STAT);
+    const tail = `\\.${ACTIVE_CONNECTIONS_GAUGE}`;
+    if (this.allListeners) return `^(${sentinel}|listener\\..*${tail})$`;
     const scopes = [...new Set(this.targets.map(t => escapeRe2(t.statScope!)))];
-    return `^listener\\.${scopes.length === 1 ? scopes[0] : `(${scopes.join('|')})`}${tail}`;
+    return `^(${sentinel}|listener\\.${scopes.length === 1 ? scopes[0] : `(${scopes.join('|')})`}${tail})$`;
   }
 
   /** The admin path that returns the selected gauges: `/stats?usedonly&filter=<url-encoded regex>`. */

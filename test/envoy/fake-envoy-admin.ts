@@ -13,6 +13,10 @@
  * - Per-worker copies `listener.<addr>.worker_<N>.downstream_cx_active` next to the totals, and
  *   `listener.admin.downstream_cx_active`, which counts the admin connection asking
  *   (docs/root/configuration/listeners/stats.rst).
+ * - `server.live` is in every `usedonly` answer: `InstanceImpl::initialize` calls
+ *   `failHealthcheck(false)`, which sets the gauge, and `GaugeImpl::set` marks a gauge used whatever
+ *   the value (source/server/server.cc; source/common/stats/allocator.cc). 1 while live, 0 after
+ *   `/healthcheck/fail`.
  * - Endpoints that mutate state answer a GET with 405 `Method GET not allowed, POST required.`
  *   (source/server/admin/admin.cc, AdminImpl::runCallback).
  * - `POST /healthcheck/fail` and `POST /drain_listeners[?graceful][&inboundonly]` answer `OK\n`;
@@ -26,7 +30,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 
 /** How the fake misbehaves on `/stats`. */
-export type Garbage = 'html' | 'status-500' | 'missing-value' | 'hang' | 'octal';
+export type Garbage = 'html' | 'status-500' | 'missing-value' | 'hang' | 'octal' | 'empty' | 'no-sentinel';
 
 export interface AdminCall {
   readonly method: string;
@@ -207,6 +211,9 @@ export class FakeEnvoyAdmin {
       case 'status-500': return reply(500, 'internal error\n');
       case 'missing-value': return reply(200, 'listener.0.0.0.0_8080.downstream_cx_active: \n');
       case 'octal': return reply(200, 'listener.0.0.0.0_8080.downstream_cx_active: 08\n');
+      // Not Envoy: a proxy or a stub answering 200 with nothing, or with well-formed lines but no server.live.
+      case 'empty': return reply(200, '');
+      case 'no-sentinel': return reply(200, 'listener.0.0.0.0_8080.downstream_cx_active: 0\n');
       case 'hang': this.calls.push({ method: 'GET', path: url.pathname + url.search, atMs: this.now(), status: 0 }); void res; return;
       default: break;
     }

@@ -79,7 +79,7 @@ describe('GracefulEnvoyGateway: synthesized objects', () => {
 
   test('drainTargets: allListeners, and listeners left out of the drain', () => {
     const a = build({ drainTargets: [DrainTarget.allListeners({ excludePorts: [8081] })] });
-    expect(a.gw.drainSelection.filterRegex).toBe('^listener\\..*\\.downstream_cx_active$');
+    expect(a.gw.drainSelection.filterRegex).toBe('^(server\\.live|listener\\..*\\.downstream_cx_active)$');
     const b = build({ listeners: [{ name: 'ssh', port: 2222, address: '[::]' }, { name: 'stats', port: 8081, drain: false }, { name: 'grpc', port: 9000, statPrefix: 'grpc_in' }] });
     expect(b.gw.drainSelection.statNames).toEqual(['listener.[__]_2222.downstream_cx_active', 'listener.grpc_in.downstream_cx_active']);
   });

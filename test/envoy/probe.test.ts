@@ -83,18 +83,27 @@ describe('EnvoyProbe.activeConnections, run for real', () => {
     expect(r.elapsedMs).toBeGreaterThanOrEqual(2600);
   }));
 
-  test.concurrent.each(['html', 'missing-value', 'octal', 'status-500'] as const)('a garbled or failed answer (%s) is unknown, never zero', async garbage => withAdmin(async admin => {
+  test.concurrent.each(['html', 'missing-value', 'octal', 'status-500', 'empty', 'no-sentinel'] as const)('a garbled or failed answer (%s) is unknown, never zero', async garbage => withAdmin(async admin => {
     admin.setGarbage(garbage);
     const r = await runScript(pollScript(EXACT, admin.url, 2), { shell: 'dash', withPath: { http: 'curl' } });
     expect(r.code).toBe(0);
-    const want = garbage === 'status-500' ? `${WHAT}: unknown (GET /stats: curl: HTTP error status), retrying` : `${WHAT}: unknown (garbled /stats answer: `;
+    const want = {
+      'status-500': `${WHAT}: unknown (GET /stats: curl: HTTP error status), retrying`,
+      'empty': `${WHAT}: unknown (no server.live line in the /stats answer: not Envoy's stats (or a stats_matcher drops it)), retrying`,
+      'no-sentinel': `${WHAT}: unknown (no server.live line in the /stats answer: not Envoy's stats (or a stats_matcher drops it)), retrying`,
+    }[garbage as string] ?? `${WHAT}: unknown (garbled /stats answer: `;
     expect(r.messages.some(m => m.startsWith(want))).toBe(true);
     expect(r.messages).not.toContain(`${WHAT}: 0`);
     expect(r.messages.some(m => m.includes('deadline reached at unknown'))).toBe(true);
   }));
 
-  test.concurrent('a 2xx answer with none of the selected names (never used under usedonly) is zero', async () => withAdmin(async admin => {
-    // Nothing ever connected: usedonly leaves the gauges out; the answer is empty.
+  test.concurrent('an Envoy answer with the sentinel and none of the selected names (never used under usedonly) is zero', async () => withAdmin(async admin => {
+    // Nothing ever connected: usedonly leaves the gauges out; only server.live is in the answer.
+    const [, text] = await (async () => {
+      const res = await fetch(`${admin.url}${EXACT.statsPath}`);
+      return [res.status, await res.text()];
+    })();
+    expect(text).toBe('server.live: 1\n');
     const r = await runScript(pollScript(EXACT, admin.url, 5), { shell: 'busybox', withPath: { http: 'busybox-wget' } });
     expect(r.messages).toContain(`${WHAT}: 0`);
     expect(r.elapsedMs).toBeLessThan(1500);

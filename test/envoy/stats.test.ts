@@ -50,7 +50,7 @@ describe('listener stat names', () => {
 describe('DrainSelection', () => {
   test('exact listeners: anchored RE2 filter, URL-encoded stats path, exact names', () => {
     const s = DrainSelection.of([DrainTarget.listener({ port: 8080 }), DrainTarget.listener({ address: '::', port: 2222 })]);
-    expect(s.filterRegex).toBe('^listener\\.(0\\.0\\.0\\.0_8080|\\[__\\]_2222)\\.downstream_cx_active$');
+    expect(s.filterRegex).toBe('^(server\\.live|listener\\.(0\\.0\\.0\\.0_8080|\\[__\\]_2222)\\.downstream_cx_active)$');
     expect(s.statNames).toEqual(['listener.0.0.0.0_8080.downstream_cx_active', 'listener.[__]_2222.downstream_cx_active']);
     expect(s.statsPath).toBe(`/stats?usedonly&filter=${encodeURIComponent(s.filterRegex)}`);
     expect(s.statsPath).not.toMatch(/[[\]|\\^$ ]/);
@@ -62,6 +62,11 @@ describe('DrainSelection', () => {
     expect(re.test('listener.0.0.0.0_8080.worker_0.downstream_cx_active')).toBe(false);
     expect(re.test('listener._2222.downstream_cx_active')).toBe(false);
     expect(re.test('listener.0.0.0.0_80800.downstream_cx_active')).toBe(false);
+    // The sentinel, and nothing that only starts or ends like it.
+    expect(re.test('server.live')).toBe(true);
+    expect(re.test('server.live_x')).toBe(false);
+    expect(re.test('xserver.live')).toBe(false);
+    expect(re.test('serverxlive')).toBe(false);
     expect(s.selects('listener.0.0.0.0_8080.downstream_cx_active')).toBe(true);
     expect(s.selects('listener.0.0.0.0_8080.worker_1.downstream_cx_active')).toBe(false);
     // No lookarounds, no backreferences: RE2 would refuse them.
@@ -70,14 +75,16 @@ describe('DrainSelection', () => {
 
   test('one listener needs no group; duplicates collapse', () => {
     const s = DrainSelection.of([DrainTarget.statPrefix('ssh'), DrainTarget.statPrefix('ssh')]);
-    expect(s.filterRegex).toBe('^listener\\.ssh\\.downstream_cx_active$');
+    expect(s.filterRegex).toBe('^(server\\.live|listener\\.ssh\\.downstream_cx_active)$');
     expect(s.statNames).toEqual(['listener.ssh.downstream_cx_active']);
   });
 
   test('all listeners: wide filter, exclusions applied when summing', () => {
     const s = DrainSelection.of([DrainTarget.allListeners({ excludePorts: [19001], excludeStatPrefixes: ['stats'] })]);
-    expect(s.filterRegex).toBe('^listener\\..*\\.downstream_cx_active$');
+    expect(s.filterRegex).toBe('^(server\\.live|listener\\..*\\.downstream_cx_active)$');
     expect(s.statNames).toEqual([]);
+    expect(new RegExp(s.filterRegex).test('listener.0.0.0.0_8080.downstream_cx_total')).toBe(false);
+    expect(s.selects('server.live')).toBe(false);
     const cases: Array<[string, boolean]> = [
       ['listener.0.0.0.0_8080.downstream_cx_active', true],
       ['listener.[__]_2222.downstream_cx_active', true],
