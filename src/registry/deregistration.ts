@@ -44,7 +44,7 @@ export function registryPlan(registry: Registry, offline: OfflineEndpoint | unde
     bound: times(calls.length),
     boundProperty: 'requestTimeout',
   });
-  phases.push({ kind: PhaseKind.DEREGISTER, name: 'confirm', description: `poll ${registry.description} until the instance is gone`, bound: seconds(o.confirmTimeout, 5, 'confirmTimeout', 1), endsEarly: true, boundProperty: 'confirmTimeout' });
+  phases.push({ kind: PhaseKind.DEREGISTER, name: 'confirm', description: `poll ${spec.checkedAt ?? registry.description} until the instance is gone`, bound: seconds(o.confirmTimeout, 5, 'confirmTimeout', 1), endsEarly: true, boundProperty: 'confirmTimeout' });
   phases.push({ kind: PhaseKind.DEREGISTER, name: 'force-remove', description: `only if still there: ${spec.removal.map(c => c.description).join('; ')}`, bound: times(spec.removal.length), boundProperty: 'requestTimeout' });
   if (spec.clearConfig) {
     phases.push({ kind: PhaseKind.DEREGISTER, name: 'clear-config', description: spec.clearConfig.description, bound: request, boundProperty: 'requestTimeout' });
@@ -90,7 +90,7 @@ export function deregistrationScript(o: DeregistrationScriptOptions): PosixScrip
   }
   steps.push(...offlineCalls(registry, o.offline).map(http));
   steps.push(
-    poll(spec.presence(request), 'confirm', `instance still registered (${registry.kind})`),
+    poll(spec.presence(request), 'confirm', `instance still registered (${spec.checker ?? registry.kind})`),
     Step.whenPollDidNotReachZero([
       Step.log('not confirmed gone: force-remove at the registry'),
       ...spec.removal.map(http),

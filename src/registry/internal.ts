@@ -25,6 +25,10 @@ export interface RegistrySpec {
   readonly secrets: SecretEnv[];
   /** Downward-API env vars the calls read: POD_IP, HOST_IP, POD_NAME. */
   readonly runtimeEnv: string[];
+  /** Who answers the presence check, for the log (`nacos`, `soa-admin`). */
+  readonly checker?: string;
+  /** Who answers the presence check and where, for the timeline. */
+  readonly checkedAt?: string;
   /** The presence check. */
   presence(timeoutSeconds: number): IPollProbe;
   /** A login poll to run first (Nacos username/password). */

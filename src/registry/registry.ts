@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { HttpHeader, HttpMethod, ShellWord } from '../script';
+import { applyConfirmation, Confirmation } from './confirmation';
 import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
 import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
@@ -36,6 +37,13 @@ export interface RegistryCommonOptions {
    * @default none
    */
   readonly clearConfigHeaders?: RegistryHeader[];
+  /**
+   * Confirm through an admin controller instead of the registry itself, e.g.
+   * `Confirmation.adminController({ name: 'soa-admin', checkUrl: 'http://soa-admin/admin/instances?ip=${POD_IP}&port=8080' })`.
+   * The force-remove stays the registry's own call unless the controller has a `forceRemoveUrl`.
+   * @default the registry's own presence check (Nacos instance list, Eureka instance, Consul agent service)
+   */
+  readonly confirmation?: Confirmation;
 }
 
 /** How the script authenticates to Nacos (`nacos.core.auth.enabled=true`). */
@@ -242,7 +250,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.nacos'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv(['POD_IP', ...placeholdersIn(server), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    });
+    }, options.confirmation);
   }
 
   /**
@@ -290,7 +298,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.eureka'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(server), ...placeholdersIn(instanceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    });
+    }, options.confirmation);
   }
 
   /**
@@ -325,7 +333,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.consul'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(agent), ...placeholdersIn(serviceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    });
+    }, options.confirmation);
   }
 
   /**
@@ -354,7 +362,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.custom'),
       secrets: [...bound.envs, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([offlineUrl, check, forceRemoveUrl, text ?? '', options.clearConfigUrl ?? ''].flatMap(placeholdersIn)),
-    });
+    }, options.confirmation);
   }
 
   /** The flavour. */
@@ -370,11 +378,11 @@ export class Registry {
   public readonly defaultCacheRefresh: Duration;
   /** @internal */ public readonly _spec: RegistrySpec;
 
-  private constructor(kind: RegistryKind, description: string, defaultCacheRefresh: Duration, spec: RegistrySpec) {
+  private constructor(kind: RegistryKind, description: string, defaultCacheRefresh: Duration, spec: RegistrySpec, confirmation?: Confirmation) {
     this.kind = kind;
     this.description = description;
     this.defaultCacheRefresh = defaultCacheRefresh;
-    this._spec = spec;
+    this._spec = applyConfirmation(spec, confirmation);
   }
 }
 

@@ -5,7 +5,7 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { RegistryChart } from '../../examples/registry';
-import { AppWait, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
+import { AppWait, Confirmation, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
 import { runScript } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -149,7 +149,7 @@ test('docs/registry.md shows the example plan as Mermaid, as plan.toMermaid() re
   const chart = new RegistryChart(Testing.app(), 'soa-test');
   const doc = fs.readFileSync(path.join(__dirname, '../../docs/registry.md'), 'utf8');
   expect(doc).toContain(chart.inApp.plan.toMermaid('soa-test: deregistration then SIGTERM'));
-  expect(chart.inApp.plan.terminationGracePeriodSeconds).toBe(59);
+  expect(chart.inApp.plan.terminationGracePeriodSeconds).toBe(62);
 });
 
 test('the example chart passes the graceful-shutdown checks and the schema', () => {
@@ -157,4 +157,46 @@ test('the example chart passes the graceful-shutdown checks and the schema', () 
   GracefulShutdownChecks.addTo(chart);
   const objects = synthValid(chart);
   expect(objects.filter((o: any) => o.kind === 'Deployment')).toHaveLength(2);
+});
+
+describe('Confirmation.adminController on any flavour', () => {
+  const adminCheck = 'http://soa-admin/admin/instances?service=soa-test&ip=${POD_IP}&port=8080';
+  const token = RegistryHeader.fromSecret('X-Admin-Token', RegistrySecret.fromSecretName('soa-admin-token', 'token'));
+
+  test('Nacos confirmed by the controller: the check goes to the controller, the force-remove and the first step stay Nacos DELETE', () => {
+    const registry = nacos({ auth: undefined, confirmation: Confirmation.adminController({ name: 'soa-admin', checkUrl: adminCheck, headers: [token] }) });
+    const { chart, svc } = build({ registry, offlineEndpoint: undefined });
+    const text = svc.script.render();
+    expect(text).toContain("gs_reg_get 'http://soa-admin/admin/instances?service=soa-test&ip='\"${POD_IP}\"'&port=8080' \"$(gs_cap 3)\" 'X-Admin-Token: '\"${GS_REG_CONFIRM_HEADER_1}\"");
+    expect(text).not.toContain('/nacos/v1/ns/instance/list');
+    expect(text).toContain('instance still registered (soa-admin)');
+    // The offline step (no app endpoint) and the force-remove are both Nacos's own DELETE.
+    expect(text.match(/gs_http DELETE 'http:\/\/nacos.soa:8848'/g)).toHaveLength(2);
+    expect(svc.plan.phase('confirm').description).toBe('poll soa-admin at soa-admin until the instance is gone');
+    expect(svc.plan.phase('force-remove').description).toBe('only if still there: Nacos: deregister this pod (soa-test, port 8080)');
+    const app = containerOf(only(synthValid(chart), 'Deployment'), 'app');
+    expect(app.env.find((e: any) => e.name === 'GS_REG_CONFIRM_HEADER_1').valueFrom).toEqual({ secretKeyRef: { name: 'soa-admin-token', key: 'token' } });
+  });
+
+  test('with forceRemoveUrl the controller also removes; Eureka and Consul take it too', () => {
+    const confirmation = Confirmation.adminController({ name: 'soa-admin', checkUrl: adminCheck, forceRemoveUrl: 'http://soa-admin/admin/instances/${POD_IP}', forceRemoveMethod: HttpMethod.POST });
+    for (const registry of [
+      Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', port: 8080, confirmation }),
+      Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080', confirmation }),
+    ]) {
+      const { svc } = build({ registry, offlineEndpoint: undefined, cacheRefresh: Duration.seconds(5) });
+      expect(svc.plan.phase('force-remove').description).toBe('only if still there: soa-admin: force-remove');
+      expect(svc.script.render()).toContain("gs_http POST 'http://soa-admin/admin/instances/'\"${POD_IP}\" \"$(gs_cap 3)\" ''");
+      // The first step is still the registry's own call.
+      expect(svc.plan.phase('offline').description).toMatch(registry.kind === 'eureka' ? /^Eureka: take SOA-TEST/ : /^Consul: deregister service/);
+    }
+  });
+
+  test('bad controller options fail with the property, the value and the fix', () => {
+    expect(() => Confirmation.adminController({ checkUrl: 'soa-admin/instances' }))
+      .toThrow(/Confirmation.adminController checkUrl 'soa-admin\/instances' is not an http\(s\) URL/);
+    expect(() => Confirmation.adminController({ checkUrl: adminCheck, forceRemoveMethod: HttpMethod.POST }))
+      .toThrow("Confirmation.adminController forceRemoveMethod POST is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
+    expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow(/Confirmation.adminController name is missing or empty/);
+  });
 });

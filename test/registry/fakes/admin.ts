@@ -9,7 +9,9 @@
  * - `DELETE /admin/instances?service=&ip=&port=` → 200 `ok`
  * - `DELETE /admin/config/{ip}` → 200 `ok` (removes the per-IP configuration)
  *
- * With `token` set, calls without `X-Admin-Token: <token>` answer 401.
+ * With `token` set, calls without `X-Admin-Token: <token>` answer 401. With `fronts` set, the check
+ * answers from the registry behind the controller (the field case: the controller fronts Nacos)
+ * instead of its own `instances`.
  */
 import { FakeServer, json, Request } from './fake-server';
 
@@ -25,6 +27,8 @@ export class FakeAdmin {
   public instances = new Set<string>();
   /** Configuration kept per IP. */
   public config = new Map<string, string>();
+  /** When set, the check asks this (the registry the controller fronts) whether `ip:port` is there. */
+  public fronts?: (ip: string, port: number) => boolean;
 
   private constructor(private readonly token?: string) {}
 
@@ -36,7 +40,7 @@ export class FakeAdmin {
       return { route: 'offline', reply: guard(() => { this.instances.delete(key); return { status: 200, body: 'ok' }; }) };
     }
     if (req.path === '/admin/instances' && req.method === 'GET') {
-      return { route: 'check', reply: guard(() => (this.instances.has(key) ? json(200, { service: req.query.service, ip: req.query.ip, port: Number(req.query.port) }) : { status: 404, body: 'not found' })) };
+      return { route: 'check', reply: guard(() => ((this.fronts ? this.fronts(String(req.query.ip), Number(req.query.port)) : this.instances.has(key)) ? json(200, { service: req.query.service, ip: req.query.ip, port: Number(req.query.port) }) : { status: 404, body: 'not found' })) };
     }
     if (req.path === '/admin/instances' && req.method === 'DELETE') {
       return { route: 'remove', reply: guard(() => { this.instances.delete(key); return { status: 200, body: 'ok' }; }) };

@@ -1,0 +1,119 @@
+import { HttpMethod } from '../script';
+import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
+import { PresentWhen, statusPresenceProbe } from './probes';
+import { RegistryHeader } from './secret';
+import { checkUrl, placeholdersIn, requireText, userWord } from './url';
+
+/** Options of {@link Confirmation.adminController}. */
+export interface AdminControllerOptions {
+  /**
+   * What the controller is, for the log and the timeline, e.g. `soa-admin`.
+   * @default 'admin controller'
+   */
+  readonly name?: string;
+  /**
+   * The URL that tells whether this instance is still registered: a 404 answer means gone, a 2xx
+   * answer means present (see `checkPresentText`), anything else or no answer means "cannot tell".
+   * May contain `${POD_IP}`, `${HOST_IP}` and `${POD_NAME}`, read at run time.
+   */
+  readonly checkUrl: string;
+  /**
+   * When set, a 2xx answer means present only when its body contains this text (may contain
+   * `${POD_IP}`), and gone otherwise.
+   * @default any 2xx answer means present
+   */
+  readonly checkPresentText?: string;
+  /**
+   * The URL that removes the instance through the controller when it is still there at the end of
+   * the confirmation. May contain `${POD_IP}`, `${HOST_IP}` and `${POD_NAME}`.
+   * @default the registry's own removal call (e.g. Nacos `DELETE /nacos/v1/ns/instance`)
+   */
+  readonly forceRemoveUrl?: string;
+  /**
+   * The method of the force-remove call (only with `forceRemoveUrl`).
+   * @default HttpMethod.DELETE
+   */
+  readonly forceRemoveMethod?: HttpMethod;
+  /**
+   * Headers for the check and force-remove calls (e.g. an admin token from a Secret).
+   * @default none
+   */
+  readonly headers?: RegistryHeader[];
+}
+
+/**
+ * Who confirms that the instance is gone, when it is not the registry itself: an admin controller
+ * that fronts the registry (the field case: the platform's controller knows what its callers see).
+ * Give it as `confirmation` to any registry flavour; the flavour's own removal is kept for the
+ * force-remove unless the controller has a `forceRemoveUrl`.
+ */
+export class Confirmation {
+  /** Confirm (and optionally force-remove) through an admin controller's HTTP API. */
+  public static adminController(options: AdminControllerOptions): Confirmation {
+    const name = options.name === undefined ? 'admin controller' : requireText(options.name, 'Confirmation.adminController name', 'soa-admin');
+    const check = checkUrl(options.checkUrl, 'Confirmation.adminController checkUrl');
+    const text = options.checkPresentText === undefined ? undefined
+      : requireText(options.checkPresentText, 'Confirmation.adminController checkPresentText', '"ip":"${POD_IP}"');
+    if (options.forceRemoveMethod !== undefined && options.forceRemoveUrl === undefined) {
+      throw new Error(`Confirmation.adminController forceRemoveMethod ${options.forceRemoveMethod} is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.`);
+    }
+    const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl');
+    const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
+    const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
+    return new Confirmation({
+      checker: name,
+      checkedAt: `${name} at ${host}`,
+      presence: t => statusPresenceProbe({
+        description: `this instance at the ${name}`,
+        url: userWord(check),
+        headers: bound.headers,
+        timeoutSeconds: t,
+        presentWhen: text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS,
+        text: text === undefined ? undefined : userWord(text),
+      }),
+      removal: remove === undefined ? undefined : [{
+        method: options.forceRemoveMethod ?? HttpMethod.DELETE,
+        url: userWord(remove),
+        headers: bound.headers,
+        description: `${name}: force-remove`,
+      }],
+      secrets: bound.envs,
+      runtimeEnv: [check, text ?? '', remove ?? ''].flatMap(placeholdersIn),
+    });
+  }
+
+  /** @internal */ public readonly _override: ConfirmationOverride;
+
+  private constructor(override: ConfirmationOverride) {
+    this._override = override;
+  }
+}
+
+/** What a confirmation replaces in a flavour's spec. @internal */
+export interface ConfirmationOverride {
+  readonly checker: string;
+  readonly checkedAt: string;
+  readonly presence: RegistrySpec['presence'];
+  readonly removal?: RegistryCall[];
+  readonly secrets: RegistrySpec['secrets'];
+  readonly runtimeEnv: string[];
+}
+
+/**
+ * A flavour's spec with the confirmation applied: the check (and, when given, the force-remove)
+ * through the controller; the offline step keeps the flavour's own call. @internal
+ */
+export function applyConfirmation(spec: RegistrySpec, confirmation: Confirmation | undefined): RegistrySpec {
+  if (!confirmation) return spec;
+  const o = confirmation._override;
+  return {
+    ...spec,
+    offline: spec.offline ?? spec.removal,
+    removal: o.removal ?? spec.removal,
+    presence: o.presence,
+    checker: o.checker,
+    checkedAt: o.checkedAt,
+    secrets: [...spec.secrets, ...o.secrets],
+    runtimeEnv: ['POD_IP', 'HOST_IP', 'POD_NAME'].filter(n => spec.runtimeEnv.includes(n) || o.runtimeEnv.includes(n)),
+  };
+}
