@@ -15,6 +15,10 @@ export interface IPollProbe {
   renderBody(): string;
 }
 
+/** The `st` column of /proc/net/tcp (include/net/tcp_states.h): 01 ESTABLISHED, 0A LISTEN. */
+const TCP_ESTABLISHED = '01';
+const TCP_LISTEN = '0A';
+
 /** Probes every pattern can use. */
 export class PollProbe {
   /**
@@ -46,14 +50,27 @@ export class PollProbe {
    * `/proc/net/tcp` and `/proc/net/tcp6`, which show every socket of the pod's network namespace.
    */
   public static listeningTcpPorts(ports: number[]): IPollProbe {
-    if (ports.length === 0) throw new Error('listeningTcpPorts needs at least one port.');
+    return PollProbe.tcpSockets('listeningTcpPorts', ports, TCP_LISTEN, `sockets listening on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
+  }
+
+  /**
+   * The number of established TCP connections whose local port is one of `ports` (the
+   * connections a server on those ports has accepted), IPv4 and IPv6, from `/proc/net/tcp{,6}`.
+   */
+  public static establishedTcpConnections(ports: number[]): IPollProbe {
+    return PollProbe.tcpSockets('establishedTcpConnections', ports, TCP_ESTABLISHED, `connections to port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
+  }
+
+  /** Sockets in state `state` (the hex code /proc/net/tcp uses) on any of the local `ports`. */
+  private static tcpSockets(factory: string, ports: number[], state: string, description: string): IPollProbe {
+    if (ports.length === 0) throw new Error(`${factory} needs at least one port.`);
     for (const p of ports) {
       if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`port ${p} is out of range: use 1-65535.`);
     }
-    // /proc/net/tcp writes local_address as HEXIP:HEXPORT (upper-case, 4 digits) and st 0A for LISTEN.
+    // /proc/net/tcp writes local_address as HEXIP:HEXPORT (upper-case, 4 digits) and st as a hex state.
     const pattern = ports.map(p => `*:${p.toString(16).toUpperCase().padStart(4, '0')}`).join('|');
     return {
-      description: `sockets listening on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`,
+      description,
       usesHttp: false,
       renderBody: () => [
         'gs_count=0',
@@ -75,7 +92,7 @@ export class PollProbe {
         "      IFS=' '",
         '      set -- $gs_line',
         '      IFS=$gs_lf',
-        '      [ "$4" = 0A ] || continue',
+        `      [ "$4" = ${state} ] || continue`,
         '      case $2 in',
         `        ${pattern}) gs_count=$((gs_count + 1)) ;;`,
         '      esac',
@@ -84,7 +101,7 @@ export class PollProbe {
         '    IFS=$gs_ifs',
         '  else',
         '    while read -r _ gs_local _ gs_st _; do',
-        '      [ "$gs_st" = 0A ] || continue',
+        `      [ "$gs_st" = ${state} ] || continue`,
         '      case $gs_local in',
         `        ${pattern}) gs_count=$((gs_count + 1)) ;;`,
         '      esac',

@@ -215,3 +215,32 @@ describe('the poll loop', () => {
     });
   });
 });
+
+describe('PollProbe.establishedTcpConnections', () => {
+  test('counts the connections a server accepted (not its listener, not the client side) and returns once they close', async () => {
+    const server = net.createServer(sock => sock.on('error', () => undefined));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    const clients = await Promise.all([1, 2].map(() => new Promise<net.Socket>(resolve => {
+      const c = net.connect(port, '127.0.0.1', () => resolve(c));
+    })));
+    const closer = setTimeout(() => clients.forEach(c => c.destroy()), 2000);
+    try {
+      const results = await Promise.all(SHELLS.map(shell => runScript(script(6,
+        Step.pollUntilZero({ probe: PollProbe.establishedTcpConnections([port]) }),
+      ).render(), { shell })));
+      const what = `connections to port ${port}`;
+      for (const r of results) {
+        expect(r.messages.slice(0, 3)).toEqual(['start (deadline t=6s)', `waiting until ${what} is 0 (every 1s, until t=6s)`, `${what}: 2`]);
+        expect(r.messages.slice(-2)).toEqual([`${what}: 0`, 'done']);
+        expect(r.elapsedMs).toBeGreaterThanOrEqual(1500);
+        expect(r.elapsedMs).toBeLessThan(2000 + 1000 + 1500);
+      }
+    } finally {
+      clearTimeout(closer);
+      clients.forEach(c => c.destroy());
+      server.close();
+    }
+  });
+});
+
