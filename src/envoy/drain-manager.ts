@@ -56,12 +56,31 @@ export function renderDrainCgi(o: DrainCgiOptions): string {
   ].join('\n');
 }
 
-/** The `/cgi-bin/ready` program: 200 with Envoy's answer when `/ready` is 2xx, else 503. */
-export function renderReadyCgi(readyUrl: string): string {
+/**
+ * The `/cgi-bin/ready` program: 200 with Envoy's answer when `/ready` is 2xx, else 503. The wget is
+ * bounded by a pure-sh watchdog (busybox `wget -T` crashes on some builds): the kubelet gives up
+ * after the probe's timeout, but busybox httpd keeps the CGI running, so an unbounded wget on a
+ * hung admin would pile up one process per probe until the sidecar hits its memory limit.
+ */
+export function renderReadyCgi(readyUrl: string, timeoutSeconds: number): string {
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+    throw new Error(`ready CGI timeout ${timeoutSeconds} must be a whole number of seconds, at least 1.`);
+  }
   return [
     '#!/bin/sh',
-    "# cdk8s-graceful-shutdown: drain-manager CGI. Proxies Envoy's /ready from the loopback admin.",
-    `if body=$(wget -q -O - ${Shell.quote(readyUrl)} 2>/dev/null); then`,
+    "# cdk8s-graceful-shutdown: drain-manager CGI. Proxies Envoy's /ready from the loopback admin,",
+    `# giving up after ${timeoutSeconds}s (the readiness probe's timeout).`,
+    '# The watchdog writes to /dev/null, so it does not hold the $(...) open until it ends.',
+    'if body=$(',
+    `  wget -q -O - ${Shell.quote(readyUrl)} 2>/dev/null &`,
+    '  pid=$!',
+    `  (sleep ${timeoutSeconds}; kill "$pid" 2>/dev/null) >/dev/null 2>&1 &`,
+    '  dog=$!',
+    '  wait "$pid"',
+    '  rc=$?',
+    '  kill "$dog" 2>/dev/null',
+    '  exit "$rc"',
+    '); then',
     "  printf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$body\"",
     'else',
     "  printf 'Status: 503 Service Unavailable\\r\\nContent-Type: text/plain\\r\\n\\r\\nenvoy not ready\\n'",

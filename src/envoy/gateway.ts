@@ -9,7 +9,7 @@ import {
   renderDrainCgi, renderReadyCgi,
 } from './drain-manager';
 import { EnvoyProbe } from './probe';
-import { adminCallHost, assertPort, reachableFromKubelet } from './stat-names';
+import { adminCallHost, assertPort, assertStatPrefix, canonicalAddress, reachableFromKubelet } from './stat-names';
 import { DrainSelection, DrainTarget } from './stats';
 import { withConstructPath } from '../workload/errors';
 import { GracefulWorkload } from '../workload/graceful-workload';
@@ -119,7 +119,10 @@ export interface GracefulEnvoyGatewayProps {
   readonly adminCallTimeout?: Duration;
   /**
    * The least time to keep serving after the deregister calls, while endpoint removal reaches
-   * kube-proxy and load balancers (Envoy Gateway's minDrainDuration). Zero leaves it out.
+   * kube-proxy and load balancers, and load balancers that health-check Envoy notice
+   * `/healthcheck/fail` (Envoy Gateway's minDrainDuration). The min-drain phase lasts the larger of
+   * this and the readiness window (`readinessPeriod` × `readinessFailureThreshold`, when
+   * `failHealthCheck` and `readiness` are on). Zero, with no readiness window, leaves it out.
    * @default Duration.seconds(5)
    */
   readonly minDrain?: Duration;
@@ -150,9 +153,11 @@ export interface GracefulEnvoyGatewayProps {
    */
   readonly terminationGracePeriod?: Duration;
   /**
-   * Append `--drain-time-s <minDrain + maxDrain>` and `--drain-strategy immediate` to Envoy's
-   * arguments. Immediate: every HTTP response during the drain carries `Connection: close` (HTTP/2
-   * GOAWAY) at once, instead of a share rising over the drain time (Envoy Gateway #4205).
+   * Append `--drain-time-s <end of the drain phase>` and `--drain-strategy immediate` to Envoy's
+   * arguments. The drain time runs from t=0 (the earliest `drain_listeners` can be sent) to the end
+   * of the drain phase, so Envoy never stops its listeners while the preStop still polls. Immediate:
+   * every HTTP response during the drain carries `Connection: close` (HTTP/2 GOAWAY) at once,
+   * instead of a share rising over the drain time (Envoy Gateway #4205).
    * @default false
    */
   readonly envoyDrainFlags?: boolean;
@@ -173,6 +178,19 @@ export interface GracefulEnvoyGatewayProps {
    * @default true
    */
   readonly readiness?: boolean;
+  /**
+   * The readiness probe's period. After the preStop's `/healthcheck/fail`, `/ready` answers 503
+   * `DRAINING`, and the kubelet marks the pod not ready (not "serving") within `readinessPeriod` ×
+   * `readinessFailureThreshold`. Until then Kubernetes may still route to the terminating pod when
+   * no other endpoint is ready, so the min-drain phase lasts at least that window.
+   * @default Duration.seconds(5)
+   */
+  readonly readinessPeriod?: Duration;
+  /**
+   * Consecutive failed `/ready` calls before the pod is not ready (see `readinessPeriod`).
+   * @default 2 (one slow admin answer under load does not take a gateway out of rotation)
+   */
+  readonly readinessFailureThreshold?: number;
   /**
    * Number of replicas.
    * @default 2
@@ -217,11 +235,14 @@ export class GracefulEnvoyGateway extends Construct {
   /** The drain-manager sidecar, in sidecar mode. */
   public readonly drainManager?: kplus.Container;
 
+  private readonly readinessTimeoutSeconds: number;
+
   public constructor(scope: Construct, id: string, props: GracefulEnvoyGatewayProps) {
     super(scope, id);
     const v = withConstructPath(this, () => validate(props));
     this.plan = withConstructPath(this, () => buildPlan(props, v));
     this.drainSelection = v.selection;
+    this.readinessTimeoutSeconds = v.adminCallTimeout.toSeconds();
     const plan = this.plan;
 
     const adminUrl = `http://${adminCallHost(v.adminAddress)}:${v.adminPort}`;
@@ -234,7 +255,7 @@ export class GracefulEnvoyGateway extends Construct {
       script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/drain_listeners?${v.drainListeners}`), timeout, description: `POST /drain_listeners?${v.drainListeners}` }));
     }
     if (plan.tryPhase('min-drain')) {
-      script.add(Step.sleepUntil(plan.endOf('min-drain'), 'minimum drain: endpoint removal reaches every proxy and load balancer'));
+      script.add(Step.sleepUntil(plan.endOf('min-drain'), `min-drain: ${plan.phase('min-drain').description}`));
     }
     script.add(
       Step.pollUntilZero({
@@ -246,7 +267,7 @@ export class GracefulEnvoyGateway extends Construct {
     );
     this.drainScript = script;
 
-    this.envoyArgs = withConstructPath(this, () => envoyArgs(props, plan));
+    this.envoyArgs = withConstructPath(this, () => envoyArgs(props, plan, v));
 
     this.workload = new GracefulWorkload(this, 'Workload', {
       plan,
@@ -260,8 +281,8 @@ export class GracefulEnvoyGateway extends Construct {
       volumeMounts.push({ path: '/etc/envoy', volume: kplus.Volume.fromConfigMap(this, 'BootstrapVolume', cm), readOnly: true });
     }
 
-    const sidecarPort = props.drainManager ? (props.drainManager.port ?? 19002) : undefined;
-    const readiness = props.readiness === false ? undefined : withConstructPath(this, () => readinessProbe(v, sidecarPort));
+    const sidecarPort = v.sidecarPort;
+    const readiness = v.readiness ? readinessProbe(v, sidecarPort) : undefined;
     this.envoy = this.workload.addContainer({
       name: 'envoy',
       image: props.image,
@@ -294,7 +315,7 @@ export class GracefulEnvoyGateway extends Construct {
       data: {
         'drain.sh': script.render(),
         'drain.cgi': renderDrainCgi({ scriptPath: `${DRAIN_MANAGER_DIR}/drain.sh`, stateDir: DRAIN_MANAGER_STATE, waitSeconds: script.deadlineSeconds }),
-        'ready.cgi': renderReadyCgi(`${adminUrl}/ready`),
+        'ready.cgi': renderReadyCgi(`${adminUrl}/ready`, this.readinessTimeoutSeconds),
       },
     });
     const scripts = kplus.Volume.fromConfigMap(this, 'DrainManagerVolume', cm, {
@@ -336,37 +357,58 @@ interface Validated {
   readonly drainListeners: DrainListenersMode;
   readonly adminCallTimeout: Duration;
   readonly pollInterval: Duration;
+  readonly readiness: boolean;
+  readonly readinessPeriod: Duration;
+  readonly readinessFailureThreshold: number;
+  readonly sidecarPort?: number;
 }
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 
 function validate(props: GracefulEnvoyGatewayProps): Validated {
-  if (!props.image.trim()) throw new Error("image '' is empty: give the Envoy image, e.g. 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0'.");
-  if (props.listeners.length === 0) throw new Error('listeners is empty: give at least one listener ({ name, port }).');
+  if (!props.image.trim()) throw new Error(`image '${props.image}' is empty: give the Envoy image, e.g. 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0'.`);
+  if (props.listeners.length === 0) throw new Error('listeners is empty ([]): give at least one listener ({ name, port }).');
   const adminPort = props.adminPort ?? 19000;
   assertPort(adminPort, 'adminPort');
   const adminAddress = props.adminAddress ?? '127.0.0.1';
   adminCallHost(adminAddress); // validates
   const names = new Set<string>();
-  const ports = new Set<number>([adminPort]);
+  const ports = new Map<number, string>([[adminPort, 'adminPort']]);
   const targets: DrainTarget[] = [];
   props.listeners.forEach((l, i) => {
     const where = `listeners[${i}]`;
     if (!PORT_NAME.test(l.name)) throw new Error(`${where}.name '${l.name}' is not a valid port name: use 1-15 lower-case letters, digits and '-' (e.g. 'ssh', 'http').`);
     if (names.has(l.name)) throw new Error(`${where}.name '${l.name}' is used twice: give each listener its own name.`);
     names.add(l.name);
-    prefixed(where, () => assertPort(l.port, 'port'));
-    if (ports.has(l.port)) throw new Error(`${where}.port ${l.port} is already used by ${l.port === adminPort ? 'the admin' : 'another listener'}: give each listener its own port.`);
-    ports.add(l.port);
-    if (l.servicePort !== undefined) prefixed(where, () => assertPort(l.servicePort!, 'servicePort'));
-    const t = prefixed(where, () => (l.statPrefix !== undefined
-      ? DrainTarget.statPrefix(l.statPrefix)
-      : DrainTarget.listener({ port: l.port, address: l.address })));
+    assertPort(l.port, `${where}.port`);
+    const taken = ports.get(l.port);
+    if (taken) throw new Error(`${where}.port ${l.port} is already used by ${taken}: give each listener its own port.`);
+    ports.set(l.port, `${where}.port`);
+    if (l.servicePort !== undefined) assertPort(l.servicePort, `${where}.servicePort`);
+    let t: DrainTarget;
+    if (l.statPrefix !== undefined) {
+      assertStatPrefix(l.statPrefix, `${where}.statPrefix`);
+      t = DrainTarget.statPrefix(l.statPrefix);
+    } else {
+      const address = l.address ?? '0.0.0.0';
+      canonicalAddress(address, `${where}.address`);
+      t = DrainTarget.listener({ port: l.port, address });
+    }
     if (l.drain !== false) targets.push(t);
   });
+  let sidecarPort: number | undefined;
+  if (props.drainManager) {
+    sidecarPort = props.drainManager.port ?? 19002;
+    assertPort(sidecarPort, 'drainManager.port');
+    const taken = ports.get(sidecarPort);
+    if (taken) throw new Error(`drainManager.port ${sidecarPort} is already used by ${taken}: the sidecar shares the pod's network namespace; give it a free port (default 19002).`);
+    if (props.drainManager.image !== undefined && !props.drainManager.image.trim()) {
+      throw new Error(`drainManager.image '${props.drainManager.image}' is empty: give a busybox image with sh, httpd and wget, or leave it unset for 'busybox:1.36'.`);
+    }
+  }
   const chosen = props.drainTargets ?? targets;
   if (chosen.length === 0) {
-    throw new Error('no listener is drained: every listener has drain: false and drainTargets is unset. Set drain: true on the listeners to wait for, or drainTargets: [DrainTarget.allListeners()].');
+    throw new Error(`no listener is drained: every listener has drain: false and drainTargets is ${props.drainTargets ? '[]' : 'unset'}. Set drain: true on the listeners to wait for, or drainTargets: [DrainTarget.allListeners()].`);
   }
   const selection = prefixed('drainTargets', () => DrainSelection.of(chosen));
   const adminCallTimeout = wholeSeconds(props.adminCallTimeout ?? Duration.seconds(2), 'adminCallTimeout', 1);
@@ -374,6 +416,11 @@ function validate(props: GracefulEnvoyGatewayProps): Validated {
   const maxDrain = props.maxDrain ?? Duration.seconds(60);
   if (maxDrain.toMilliseconds() < pollInterval.toMilliseconds()) {
     throw new Error(`maxDrain ${formatMillis(maxDrain.toMilliseconds())} is shorter than pollInterval ${formatMillis(pollInterval.toMilliseconds())}: the count would be read at most once. Raise maxDrain or lower pollInterval.`);
+  }
+  const readinessPeriod = wholeSeconds(props.readinessPeriod ?? Duration.seconds(5), 'readinessPeriod', 1);
+  const readinessFailureThreshold = props.readinessFailureThreshold ?? 2;
+  if (!Number.isInteger(readinessFailureThreshold) || readinessFailureThreshold < 1) {
+    throw new Error(`readinessFailureThreshold ${readinessFailureThreshold} must be a whole number >= 1 (Kubernetes' failureThreshold). Use e.g. 2.`);
   }
   return {
     adminPort,
@@ -383,6 +430,10 @@ function validate(props: GracefulEnvoyGatewayProps): Validated {
     drainListeners: props.drainListeners ?? DrainListenersMode.GRACEFUL,
     adminCallTimeout,
     pollInterval,
+    readiness: props.readiness ?? true,
+    readinessPeriod,
+    readinessFailureThreshold,
+    sidecarPort,
   };
 }
 
@@ -394,8 +445,22 @@ function buildPlan(props: GracefulEnvoyGatewayProps, v: Validated): ShutdownPlan
     phases.push({ kind: PhaseKind.DEREGISTER, description: what, bound: Duration.millis(v.adminCallTimeout.toMilliseconds() * calls), boundProperty: 'adminCallTimeout' });
   }
   const minDrain = wholeSeconds(props.minDrain ?? Duration.seconds(5), 'minDrain', 0);
-  if (minDrain.toMilliseconds() > 0) {
-    phases.push({ kind: PhaseKind.PROPAGATE, name: 'min-drain', description: 'keep serving while endpoint removal reaches every proxy and load balancer', bound: minDrain, boundProperty: 'minDrain' });
+  // /ready fails only after /healthcheck/fail; then the pod stops being "serving" within the window.
+  const windowS = v.readiness && v.failHealthCheck ? v.readinessPeriod.toSeconds() * v.readinessFailureThreshold : 0;
+  const propagateS = Math.max(minDrain.toSeconds(), windowS);
+  if (propagateS > 0) {
+    const byReadiness = windowS > minDrain.toSeconds();
+    const parts = [
+      ...(windowS > 0 ? [`readiness fails (${v.readinessPeriod.toSeconds()}s x ${v.readinessFailureThreshold})`] : []),
+      `endpoint removal reaches every proxy and load balancer (minDrain ${minDrain.toSeconds()}s)`,
+    ];
+    phases.push({
+      kind: PhaseKind.PROPAGATE,
+      name: 'min-drain',
+      description: `keep serving while ${parts.join(' and ')}`,
+      bound: Duration.seconds(propagateS),
+      boundProperty: byReadiness ? 'readinessPeriod' : 'minDrain',
+    });
   }
   phases.push({
     kind: PhaseKind.DRAIN,
@@ -410,15 +475,17 @@ function buildPlan(props: GracefulEnvoyGatewayProps, v: Validated): ShutdownPlan
 }
 
 /** Envoy's arguments: the user's, plus the bootstrap path and the drain flags when asked. */
-function envoyArgs(props: GracefulEnvoyGatewayProps, plan: ShutdownPlan): string[] {
+function envoyArgs(props: GracefulEnvoyGatewayProps, plan: ShutdownPlan, v: Validated): string[] {
   const args = [...(props.args ?? [])];
   const has = (flag: string) => args.findIndex(a => a === flag || a.startsWith(`${flag}=`));
   if (props.bootstrap !== undefined && has('-c') < 0 && has('--config-path') < 0) {
     args.push('-c', BOOTSTRAP_PATH);
   }
-  // The drain window: from the end of the deregister calls to the end of the drain phase.
-  const windowMs = plan.endOf('drain').toMilliseconds() - (plan.tryPhase('deregister') ? plan.endOf('deregister').toMilliseconds() : 0);
-  const drainTimeS = Math.max(1, ceilSeconds(Duration.millis(windowMs)));
+  // drain_listeners may be sent as early as t=0; its drain must last until the poll ends (t=end of
+  // drain), so the listeners are never stopped while the preStop still waits. SIGTERM ends it anyway.
+  const drainTimeS = Math.max(1, ceilSeconds(plan.endOf('drain')));
+  // At the least, listeners stay up until the poll starts: load balancers may send until then.
+  const minDrainTimeS = Math.max(1, ceilSeconds(plan.startOf('drain')));
   const i = has('--drain-time-s');
   if (props.envoyDrainFlags) {
     for (const flag of ['--drain-time-s', '--drain-strategy']) {
@@ -426,19 +493,22 @@ function envoyArgs(props: GracefulEnvoyGatewayProps, plan: ShutdownPlan): string
       if (at >= 0) throw new Error(`args already set ${flag} ('${args[at]}') and envoyDrainFlags is true, which adds it from the plan (--drain-time-s ${drainTimeS}, --drain-strategy immediate). Remove ${flag} from args, or set envoyDrainFlags: false.`);
     }
     args.push('--drain-time-s', String(drainTimeS), '--drain-strategy', 'immediate');
-  } else if (i >= 0) {
-    const raw = args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
+  } else if (i >= 0 && v.drainListeners !== DrainListenersMode.NONE) {
+    const raw = args[i].includes('=') ? args[i].slice(args[i].indexOf('=') + 1) : args[i + 1];
     const n = Number(raw);
-    const minDrainS = plan.tryPhase('min-drain') ? plan.phase('min-drain').bound.toSeconds() : 0;
-    if (!/^\d+$/.test(raw ?? '') || n < minDrainS) {
-      throw new Error(`args --drain-time-s '${raw}' must be a whole number of seconds >= minDrain (${minDrainS}s): after it Envoy stops its drained listeners and refuses connections that load balancers still send. Use --drain-time-s ${drainTimeS} (the plan's drain window), or set envoyDrainFlags: true to have it added.`);
+    if (!/^\d+$/.test(raw ?? '') || n < minDrainTimeS) {
+      throw new Error(`args --drain-time-s '${raw}' must be a whole number of seconds >= ${minDrainTimeS} (the plan's drain phase starts at t=${minDrainTimeS}s): drain_listeners?graceful stops the listeners after it, and load balancers may still send until then. Use --drain-time-s ${drainTimeS} (until the end of the drain phase), or set envoyDrainFlags: true to have it added.`);
     }
   }
   return args;
 }
 
 function readinessProbe(v: Validated, sidecarPort: number | undefined): kplus.Probe {
-  const timing = { periodSeconds: Duration.seconds(5), failureThreshold: 2, timeoutSeconds: Duration.seconds(v.adminCallTimeout.toSeconds()) };
+  const timing = {
+    periodSeconds: v.readinessPeriod,
+    failureThreshold: v.readinessFailureThreshold,
+    timeoutSeconds: v.adminCallTimeout,
+  };
   if (sidecarPort) return kplus.Probe.fromHttpGet(READY_PATH, { port: sidecarPort, ...timing });
   if (reachableFromKubelet(v.adminAddress)) return kplus.Probe.fromHttpGet('/ready', { port: v.adminPort, ...timing });
   // Loopback admin: the kubelet calls the pod IP and cannot reach it; Gloo's chart runs wget inside.

@@ -20,7 +20,7 @@
  *   `server.live: 0|1` line, and an answer without it did not come from Envoy's stats (or a
  *   bootstrap `stats_matcher` drops `server.*`).
  */
-import { assertPort, listenerStatScope, escapeRe2 } from './stat-names';
+import { assertPort, assertStatPrefix, listenerStatScope, escapeRe2 } from './stat-names';
 
 /** The gauge every drain target reads. */
 export const ACTIVE_CONNECTIONS_GAUGE = 'downstream_cx_active';
@@ -69,8 +69,6 @@ export enum DrainTargetKind {
   /** Every listener except the excluded ones. */
   ALL_LISTENERS = 'allListeners',
 }
-
-const STAT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /**
  * Which listeners a drain waits for: a value type, turned into exact Envoy stat names, an
@@ -224,14 +222,5 @@ export class DrainSelection {
   /** For people: `listener 0.0.0.0_8080, listener [__]_2222`. */
   public toString(): string {
     return this.targets.map(t => t.toString()).join(', ');
-  }
-}
-
-function assertStatPrefix(prefix: string, what: string): void {
-  if (!STAT_PREFIX.test(prefix)) {
-    throw new Error(`${what} '${prefix}' is not a plain stat prefix: use letters, digits, '_', '-' and inner '.', as Envoy sanitizes stat names (other characters would change the meaning of the /stats filter regex).`);
-  }
-  if (prefix === 'admin' || /^envoy_internal_/.test(prefix) || /(^|\.)(worker_[0-9]+|main_thread)(\.|$)/.test(prefix)) {
-    throw new Error(`${what} '${prefix}' names the admin listener, an internal listener or a per-worker copy, which are never drained: use the stat_prefix of a traffic listener.`);
   }
 }

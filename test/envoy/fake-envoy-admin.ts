@@ -64,6 +64,8 @@ export class FakeEnvoyAdmin {
   private readonly timers: NodeJS.Timeout[] = [];
   private server?: http.Server;
   private garbage: Garbage | null = null;
+  /** When true, `/ready` never answers (a wedged admin). */
+  public hangReady = false;
   private started = Date.now();
   private readonly workers: number;
 
@@ -196,6 +198,7 @@ export class FakeEnvoyAdmin {
           this.drainListeners.push(url.search);
           return reply(200, 'OK\n');
         case '/ready':
+          if (this.hangReady) return;
           return reply(this.state === 'LIVE' ? 200 : 503, `${this.state}\n`);
         case '/stats':
           return this.stats(url, reply, res);
