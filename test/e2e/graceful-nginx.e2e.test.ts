@@ -3,10 +3,15 @@
  * (test/e2e/harness). GracefulNginx must fail exactly 0 requests; the naive pod must fail some
  * under the same load, so the harness can tell the difference.
  */
-import { runScenario } from './harness/scenario';
+import { cleanupHarness, runScenario } from './harness/scenario';
 import { gracefulPod, PROPAGATION_MS, variants } from './harness/variants';
 
 jest.setTimeout(90_000);
+
+// Whatever happens in a test (a failure, a timeout), nothing it started outlives the file.
+afterAll(async () => {
+  await cleanupHarness();
+});
 
 describe('GracefulNginx under keep-alive load (real nginx, wrk, 32 connections)', () => {
   test('GracefulNginx: zero failed requests; nginx exits well before SIGKILL', async () => {

@@ -6,6 +6,7 @@
  * is passed on as a reset; a clean close as a clean close.
  */
 import * as net from 'net';
+import { bounded } from './pod';
 
 interface Backend {
   readonly port: number;
@@ -68,14 +69,23 @@ export class Balancer {
     return this.port;
   }
 
+  /** Stops listening and destroys every connection; bounded (at most 2s), safe to call twice. */
   public async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>(resolve => server.close(() => resolve())) : Promise.resolve();
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await bounded(closed, 2000);
   }
 
   private accept(client: net.Socket): void {
     this.track(client);
+    if (!this.server) {
+      client.destroy();
+      return;
+    }
     const routable = [...this.backends.values()].filter(b => b.routable);
     if (routable.length === 0) {
       client.resetAndDestroy();

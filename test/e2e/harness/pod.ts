@@ -4,9 +4,15 @@
  * are remapped into a temp dir (see `remap`), then real nginx runs from the result.
  *
  * Path remapping (documented substitution): every volume mountPath of the container becomes
- * `<podDir>/<volumeName>` in nginx.conf, the command, the hooks and the probe, longest path first;
- * `listen <containerPort>` becomes `listen 127.0.0.1:<hostPort>`, and the preStop's
- * /proc/net/tcp pattern `*:<HEXPORT>)` follows the port. Nothing else is changed.
+ * `<podDir>/<volumeName>` in nginx.conf, the command, the hooks and the probe. A mountPath is
+ * replaced only as a whole path: where it is not preceded by a path character and is followed by
+ * `/` or a non-path character (so `/run/nginx` is remapped in `'/run/nginx/ready'` but not in
+ * `/var/run/nginx` or `/run/nginx2`); longer mountPaths first. `listen <containerPort>` becomes
+ * `listen 127.0.0.1:<hostPort>`, and the scripts' /proc/net/tcp pattern `*:<HEXPORT>)` follows the
+ * port. Nothing else is changed.
+ *
+ * Every wait here is bounded in time, every timer is cleared, and every process started is killed
+ * by `stop()` or, as a last resort, by `killEverything()` (tests call it in afterAll).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -70,16 +76,18 @@ export function podFromManifests(objects: any[], options: { container?: string; 
   };
 }
 
-/** The nginx.conf of a pod spec (the file in the mount whose command `-c` names). */
+/** The nginx.conf of a pod spec: the ConfigMap file whose in-container path the command names. */
 export function nginxConfOf(pod: PodSpecUnderTest): { mount: number; file: string; text: string } {
-  const conf = pod.command[pod.command.indexOf('-c') + 1];
+  // The command is `nginx ... -c <path> ...`, or `/bin/sh -c "... exec 'nginx' ... '-c' '<path>' ..."`.
+  const words = pod.command.join(' ');
   for (let i = 0; i < pod.mounts.length; i++) {
     const m = pod.mounts[i];
     for (const [f, text] of Object.entries(m.files ?? {})) {
-      if (`${m.mountPath}/${f}` === conf) return { mount: i, file: f, text };
+      const file = `${m.mountPath}/${f}`;
+      if (words.includes(`-c ${file}`) || words.includes(`'-c' '${file}'`)) return { mount: i, file: f, text };
     }
   }
-  throw new Error(`the config ${conf} is not in any ConfigMap mount`);
+  throw new Error(`the command ${JSON.stringify(pod.command)} names no nginx.conf from a ConfigMap mount`);
 }
 
 /** A copy of the pod spec with its nginx.conf changed (for the hand-written variants). */
@@ -96,11 +104,24 @@ export interface Remap {
   readonly hostPort: number;
 }
 
+/** Characters that can be part of a path (a mountPath matches only between non-path characters). */
+const PATH_CHAR = '[A-Za-z0-9._~@%+/-]';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Applies the documented substitution to a text (config, script, command argument). */
 export function remap(text: string, r: Remap): string {
+  const dirs = [...r.dirs].map(([from, to]) => [from.replace(/\/+$/, ''), to] as [string, string]).sort((a, b) => b[0].length - a[0].length);
   let out = text;
-  for (const [from, to] of [...r.dirs].sort((a, b) => b[0].length - a[0].length)) out = out.split(from).join(to);
-  out = out.replace(new RegExp(`(\\blisten\\s+)${r.port}\\b`, 'g'), `$1127.0.0.1:${r.hostPort}`);
+  if (dirs.length > 0) {
+    // One pass over the text, so a replacement is never itself remapped again.
+    const alternatives = dirs.map(([from]) => escapeRegExp(from)).join('|');
+    const re = new RegExp(`(?<!${PATH_CHAR})(${alternatives})(?=/|(?!${PATH_CHAR}))`, 'g');
+    out = out.replace(re, from => dirs.find(([f]) => f === from)![1]);
+  }
+  out = out.replace(new RegExp(`(\\blisten\\s+)${r.port}(?=[\\s;])`, 'g'), `$1127.0.0.1:${r.hostPort}`);
   const hex = (p: number) => p.toString(16).toUpperCase().padStart(4, '0');
   out = out.split(`*:${hex(r.port)})`).join(`*:${hex(r.hostPort)})`);
   return out;
@@ -140,12 +161,15 @@ export class EmulatedPod {
   public readonly hostPort: number;
   public readonly spec: PodSpecUnderTest;
   public ready = false;
+  /** The last postStart run, if any. */
+  public postStart?: Promise<number | null>;
   private readonly r: Remap;
   private nginx?: ChildProcess;
   private exited?: Promise<void>;
   private probeTimer?: NodeJS.Timeout;
   private failures = 0;
   private stopped = false;
+  private probeStarted = false;
   private readonly listeners: Array<(ready: boolean) => void> = [];
   private readonly children = new Set<ChildProcess>();
 
@@ -178,16 +202,53 @@ export class EmulatedPod {
     this.listeners.push(fn);
   }
 
-  /** Starts nginx, runs postStart, and starts the readiness probe loop; resolves once nginx listens. */
+  /**
+   * Starts the container (its command, remapped), runs postStart, and starts the readiness probe
+   * loop; resolves once nginx listens. Call again after `crash()` to play a container restart:
+   * the pod's emptyDirs (and whatever the last run left in them) survive, as in Kubernetes.
+   */
   public async start(): Promise<void> {
+    this.spawnContainer();
+    await this.waitListening(10_000);
+    void this.runPostStart();
+    if (!this.probeStarted) this.probeLoop();
+  }
+
+  /** Starts the container command only (no postStart, no probe loop): for tests of the command itself. */
+  public spawnContainer(): void {
+    if (this.running) throw new Error(`${this.name}: the container is already running`);
+    this.stopped = false;
     const [cmd, ...args] = this.spec.command.map(a => this.remap(a));
     const err = fs.openSync(path.join(this.dir, 'nginx.stderr'), 'a');
-    this.nginx = spawn(cmd === 'nginx' ? '/usr/sbin/nginx' : cmd, args, { detached: true, stdio: ['ignore', 'ignore', err], env: ENV });
+    const child = spawn(cmd === 'nginx' ? '/usr/sbin/nginx' : cmd, args, { detached: true, stdio: ['ignore', 'ignore', err], env: ENV });
     fs.closeSync(err);
-    this.exited = new Promise(resolve => this.nginx!.once('exit', () => resolve()));
-    await this.waitListening(10_000);
-    if (this.spec.postStart) void this.exec(this.spec.postStart, 35_000);
-    this.probeLoop();
+    this.nginx = child;
+    this.exited = new Promise(resolve => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    LIVE.add(this);
+  }
+
+  /** Runs the postStart hook (in the background, bounded), as the kubelet does right after the start. */
+  public runPostStart(): Promise<number | null> | undefined {
+    if (!this.spec.postStart) return undefined;
+    const run = this.exec(this.spec.postStart, 35_000);
+    this.postStart = run;
+    return run;
+  }
+
+  /** Kills the container's processes (SIGKILL, no hooks): a crash. The emptyDirs keep their files. */
+  public async crash(): Promise<void> {
+    this.signal('SIGKILL', true);
+    if (this.exited) await bounded(this.exited, 5000);
+  }
+
+  /** Runs the readiness probe once, as the kubelet would; true when it passes. */
+  public async probeOnce(): Promise<boolean> {
+    const rp = this.spec.readiness;
+    if (!rp) return true;
+    return rp.command ? (await this.exec(rp.command, Math.max(1000, rp.periodSeconds * 1000))) === 0 : this.tcpCheck();
   }
 
   /** The nginx master's pid. */
@@ -212,36 +273,39 @@ export class EmulatedPod {
     let killed = false;
     let preStopCode: number | null | undefined;
     let preStopTimedOut = false;
-    const killAt = (ms: number) => new Promise<'timeout'>(resolve => setTimeout(() => resolve('timeout'), Math.max(0, ms)));
     if (this.spec.preStop) {
+      // The hook's own bound (exec) is past the kubelet's: the kubelet gives up on it first.
       const hook = this.exec(this.spec.preStop, graceMs + 2000 + 1000, { GS_LOG_TARGET: logFile });
-      const first = await Promise.race([hook, killAt(graceMs)]);
-      if (first === 'timeout') {
+      const first = await bounded(hook, graceMs);
+      if (first === TIMED_OUT) {
         preStopTimedOut = true;
-        await Promise.race([hook, killAt(2000)]);
+        await bounded(hook, 2000);
       } else {
         preStopCode = first;
       }
     }
     if (this.running) this.signal(this.spec.stopSignal);
-    const outcome = await Promise.race([this.exited!.then(() => 'exited' as const), killAt(graceMs + (preStopTimedOut ? 2000 : 0) - (Date.now() - t0))]);
-    if (outcome === 'timeout' && this.running) {
+    const left = graceMs + (preStopTimedOut ? 2000 : 0) - (Date.now() - t0);
+    const outcome = await bounded(this.exited!, left);
+    if (outcome === TIMED_OUT && this.running) {
       killed = true;
       this.signal('SIGKILL', true);
-      await this.exited;
+      await bounded(this.exited!, 5000);
     }
     const terminateMs = Date.now() - t0;
     this.signal('SIGKILL', true); // workers left behind die with the pod
     return { terminateMs, killed, preStopLog: fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean), preStopCode, preStopTimedOut };
   }
 
-  /** Stops everything this pod started. */
+  /** Stops everything this pod started; bounded (at most ~2s), safe to call twice. */
   public async stop(): Promise<void> {
     this.stopped = true;
     if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     this.signal('SIGKILL', true);
     for (const c of this.children) killGroup(c, 'SIGKILL');
-    if (this.exited) await Promise.race([this.exited, new Promise(r => setTimeout(r, 2000))]);
+    if (this.exited) await bounded(this.exited, 2000);
+    LIVE.delete(this);
   }
 
   private signal(sig: NodeJS.Signals, group = false): void {
@@ -255,6 +319,7 @@ export class EmulatedPod {
   }
 
   private probeLoop(): void {
+    this.probeStarted = true;
     const rp = this.spec.readiness;
     if (!rp) {
       this.setReady(true);
@@ -262,7 +327,8 @@ export class EmulatedPod {
     }
     const tick = async () => {
       if (this.stopped) return;
-      const ok = rp.command ? (await this.exec(rp.command, rp.periodSeconds * 1000)) === 0 : await this.tcpCheck();
+      const ok = await this.probeOnce();
+      if (this.stopped) return;
       if (ok) {
         this.failures = 0;
         this.setReady(true);
@@ -290,14 +356,19 @@ export class EmulatedPod {
     });
   }
 
+  /** Resolves once nginx accepts connections; throws when it exits first or after `timeoutMs`. */
+  public async waitUntilListening(timeoutMs: number): Promise<void> {
+    return this.waitListening(timeoutMs);
+  }
+
   private async waitListening(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      if (!this.running && this.nginx?.exitCode !== null) {
+      if (!this.running) {
         throw new Error(`${this.name}: nginx exited: ${fs.readFileSync(path.join(this.dir, 'nginx.stderr'), 'utf8')}`);
       }
       if (await this.tcpCheck()) return;
-      await new Promise(r => setTimeout(r, 50));
+      await pause(50);
     }
     throw new Error(`${this.name}: nginx does not listen on ${this.hostPort}: ${fs.readFileSync(path.join(this.dir, 'nginx.stderr'), 'utf8')}`);
   }
@@ -309,15 +380,43 @@ export class EmulatedPod {
     this.children.add(child);
     const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
     return new Promise(resolve => {
-      child.once('error', () => resolve(127));
-      child.once('exit', code => {
+      const done = (code: number | null) => {
         clearTimeout(timer);
         killGroup(child, 'SIGKILL'); // a hook's leftover sleeps
         this.children.delete(child);
         resolve(code);
-      });
+      };
+      child.once('error', () => done(127));
+      child.once('exit', code => done(code));
     });
   }
+}
+
+/** Every pod started and not yet stopped, so a failed test can still kill them all. */
+const LIVE = new Set<EmulatedPod>();
+
+/** Stops every pod the harness started that is still running (tests call it in afterAll). */
+export async function killEverything(): Promise<void> {
+  await Promise.all([...LIVE].map(p => p.stop()));
+}
+
+/** What `bounded` resolves to when the time ran out. */
+export const TIMED_OUT = Symbol('timed out');
+
+/** Waits for `promise` at most `ms`; the timer is cleared either way, so nothing is left pending. */
+export async function bounded<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>(resolve => { timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms)); });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A plain pause whose timer cannot outlive a test. */
+export function pause(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 function killGroup(c: ChildProcess, sig: NodeJS.Signals): void {

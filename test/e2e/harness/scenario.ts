@@ -6,8 +6,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Balancer, BackendStats } from './balancer';
-import { DeleteResult, EmulatedPod, freePort, PodSpecUnderTest } from './pod';
-import { Wrk, WrkResult } from './wrk';
+import { bounded, DeleteResult, EmulatedPod, freePort, killEverything, pause, PodSpecUnderTest, TIMED_OUT } from './pod';
+import { killAllWrk, Wrk, WrkResult } from './wrk';
+import { requireTool } from '../../script/run-script';
+
+/**
+ * Kills everything the harness started that is still running: pods (nginx, hooks, probes) and
+ * wrk. Test files call it in afterAll, so a failed or timed-out test leaves nothing behind.
+ */
+export async function cleanupHarness(): Promise<void> {
+  killAllWrk();
+  await killEverything();
+}
 
 export interface ScenarioOptions {
   /** Endpoint propagation delay of the balancer. Default 2000 ms. */
@@ -44,14 +54,18 @@ export interface ScenarioResult {
   readonly deletedPodConnections: BackendStats;
 }
 
-/** Runs one deletion under load. */
+/** Runs one deletion under load. Bounded: it gives up (and cleans up) after `scenarioBudgetMs`. */
 export async function runScenario(pod: PodSpecUnderTest, options: ScenarioOptions = {}): Promise<ScenarioResult> {
+  // A missing tool must fail the run (CI installs them), never skip it.
+  for (const tool of ['wrk', 'nginx', 'sh']) requireTool(tool);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-e2e-'));
   const routing = options.routing ?? (pod.readiness?.command ? 'readiness' : 'endpoints');
   const lb = new Balancer(options.propagationMs ?? 2000);
   const pods = [new EmulatedPod('pod-a', pod, dir, await freePort()), new EmulatedPod('pod-b', pod, dir, await freePort())];
+  const loadBeforeMs = options.loadBeforeMs ?? 1500;
+  const loadAfterMs = options.loadAfterMs ?? 1000;
   let wrk: Wrk | undefined;
-  try {
+  const body = async (): Promise<ScenarioResult> => {
     for (const p of pods) {
       lb.add(p.name, p.hostPort);
       p.onReadiness(ready => lb.setRoutable(p.name, ready));
@@ -60,29 +74,35 @@ export async function runScenario(pod: PodSpecUnderTest, options: ScenarioOption
     await waitFor(() => pods.every(p => lb.isRoutable(p.name)), 15_000, 'both pods ready');
     await lb.listen();
     wrk = new Wrk(`http://127.0.0.1:${lb.port}/`, { threads: options.threads, connections: options.connections, maxSeconds: pod.gracePeriodSeconds + 30, requestDelayMs: options.requestDelayMs });
-    await sleep(options.loadBeforeMs ?? 1500);
+    await pause(loadBeforeMs);
     if (routing === 'endpoints') lb.setRoutable('pod-a', false);
     const deletion = await pods[0].delete();
-    await sleep(options.loadAfterMs ?? 1000);
+    await pause(loadAfterMs);
     const result = await wrk.stop();
     wrk = undefined;
     return { failed: result.failed, total: result.total, terminateS: deletion.terminateMs / 1000, wrk: result, deletion, dir, deletedPodConnections: lb.stats('pod-a') };
+  };
+  // start (10s) + ready (15s) + load + grace period (+2s hook extension, +5s kill) + wrk stop (10s) + slack
+  const budgetMs = 10_000 + 15_000 + loadBeforeMs + (pod.gracePeriodSeconds + 7) * 1000 + loadAfterMs + 10_000 + 10_000;
+  const run = body();
+  run.catch(() => undefined); // when the budget runs out first, its late error is not unhandled
+  try {
+    const r = await bounded(run, budgetMs);
+    if (r === TIMED_OUT) throw new Error(`the scenario did not finish within ${budgetMs / 1000}s`);
+    return r;
   } finally {
-    if (wrk) await wrk.stop().catch(() => undefined);
+    const w = wrk as Wrk | undefined;
+    if (w) w.kill();
     await Promise.all(pods.map(p => p.stop()));
     await lb.close();
     if (!options.keepDir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms));
-}
-
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await pause(50);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Duration, Testing } from 'cdk8s';
 import { podFromManifests, PodSpecUnderTest, withNginxConf } from './pod';
-import { GracefulNginx, GracefulNginxProps, NGINX_PATHS, NginxCutOver } from '../../../src/nginx';
+import { GracefulNginx, GracefulNginxProps, NginxCutOver, NginxPaths } from '../../../src';
 
 /** The harness's endpoint propagation delay; the plans below assume it. */
 export const PROPAGATION_MS = 2000;
@@ -37,13 +37,13 @@ function stockKeepalive(conf: string, keepaliveTimeout: string): string {
 }
 
 const sh = (script: string) => ['/bin/sh', '-c', script];
-const nginx = (signal: string) => `nginx -e stderr -c ${NGINX_PATHS.configFile} -s ${signal}`;
+const nginx = (signal: string) => `nginx -e stderr -c ${NginxPaths.CONFIG_FILE} -s ${signal}`;
 
 /** The variants of the benchmark, by name. */
 export function variants(): Record<string, PodSpecUnderTest> {
   const g = gracefulPod();
   const wait = 1 + PROPAGATION_MS / 1000;
-  const waitExit = `i=0; while [ -f ${NGINX_PATHS.pidFile} ] && [ "$i" -lt 20 ]; do sleep 1; i=$((i + 1)); done`;
+  const waitExit = `i=0; while [ -f ${NginxPaths.PID_FILE} ] && [ "$i" -lt 20 ]; do sleep 1; i=$((i + 1)); done`;
   return {
     // Plain nginx: no preStop, SIGTERM (fast shutdown), nginx's default keepalive_timeout 75s.
     'naive': {
@@ -57,12 +57,12 @@ export function variants(): Record<string, PodSpecUnderTest> {
     // propagation, then the image's STOPSIGNAL (SIGQUIT).
     'readiness-only': {
       ...withNginxConf(g.pod, c => stockKeepalive(c, '3s')),
-      preStop: sh(`rm -f ${NGINX_PATHS.readyFile}; sleep ${wait}`),
+      preStop: sh(`rm -f ${NginxPaths.READY_FILE}; sleep ${wait}`),
     },
     // The field recipe: readiness file, sleep, nginx -s reload, nginx -s quit, keepalive_timeout 3s.
     'field-recipe': {
       ...withNginxConf(g.pod, c => stockKeepalive(c, '3s')),
-      preStop: sh(`rm -f ${NGINX_PATHS.readyFile}; sleep ${wait}; ${nginx('reload')}; sleep 1; ${nginx('quit')}; ${waitExit}`),
+      preStop: sh(`rm -f ${NginxPaths.READY_FILE}; sleep ${wait}; ${nginx('reload')}; sleep 1; ${nginx('quit')}; ${waitExit}`),
     },
     'graceful-nginx': g.pod,
     'graceful-nginx+reload': gracefulPod({ reloadBeforeQuit: true }).pod,

@@ -3,6 +3,15 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { bounded, TIMED_OUT } from './pod';
+
+/** Every wrk started and not yet stopped. */
+const LIVE_WRK = new Set<Wrk>();
+
+/** Kills every wrk still running (tests call it in afterAll). */
+export function killAllWrk(): void {
+  for (const w of [...LIVE_WRK]) w.kill();
+}
 
 export interface WrkResult {
   /** Completed requests (wrk's "N requests in"). */
@@ -57,10 +66,14 @@ export class Wrk {
     const args = ['-t', String(options.threads ?? 2), '-c', String(options.connections ?? 32), '-d', `${options.maxSeconds ?? 60}s`, '--timeout', '5s',
       ...(delay > 0 ? ['-s', lua] : []), url];
     this.child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    LIVE_WRK.add(this);
     this.child.stdout!.on('data', d => { this.out += d; });
     this.child.stderr!.on('data', d => { this.out += d; });
     this.done = new Promise((resolve, reject) => {
-      this.child.once('error', reject);
+      this.child.once('error', e => {
+        fs.rmSync(this.luaDir, { recursive: true, force: true });
+        reject(new Error(`wrk could not start (scripts/ensure-test-deps.sh installs it): ${e.message}`));
+      });
       this.child.once('close', () => {
         fs.rmSync(this.luaDir, { recursive: true, force: true });
         try {
@@ -70,15 +83,26 @@ export class Wrk {
         }
       });
     });
+    this.done.catch(() => undefined); // handled in stop(); never an unhandled rejection
   }
 
+  /** Stops wrk (SIGINT, then SIGKILL after 5s) and resolves to its summary; bounded (~10s). */
   public async stop(): Promise<WrkResult> {
     this.child.kill('SIGINT');
     const t = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     try {
-      return await this.done;
+      const r = await bounded(this.done, 10_000);
+      if (r === TIMED_OUT) throw new Error(`wrk did not exit within 10s of SIGINT:\n${this.out}`);
+      return r;
     } finally {
       clearTimeout(t);
+      LIVE_WRK.delete(this);
     }
+  }
+
+  /** Kills wrk at once, without waiting for its summary. */
+  public kill(): void {
+    this.child.kill('SIGKILL');
+    LIVE_WRK.delete(this);
   }
 }
