@@ -3,44 +3,43 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { formatDuration } from '../plan/duration-format';
-import { IPollProbe, PollProbe, PosixScript, Shell, Step } from '../script';
+import { PollProbe, PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
-import { establishedConnectionsProbe } from './connections-probe';
+import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './connections-probe';
 import { NginxCutOver } from './cut-over';
 import { assertPort, checkUserNginxConf, renderNginxConf } from './nginx-conf';
+import { nginxStartCommand } from './start-command';
 
 /**
- * The default image: nginx's own unprivileged build. It runs as uid 101 (so it passes
- * cdk8s-plus's runAsNonRoot default), listens on 8080, and declares `STOPSIGNAL SIGQUIT`
- * (graceful), per nginxinc/docker-nginx-unprivileged `stable/alpine-slim/Dockerfile`.
- * The official `nginx` image runs as root.
+ * Where GracefulNginx puts things inside the container. Each directory is its own volume: the
+ * config directory a ConfigMap (read-only), the run and temp directories emptyDirs (writable, so
+ * the root filesystem can stay read-only).
  */
-export const DEFAULT_NGINX_IMAGE = 'nginxinc/nginx-unprivileged:1.26-alpine';
-
-/** Where GracefulNginx puts things inside the container. Each directory is its own volume. */
-export const NGINX_PATHS = {
+export class NginxPaths {
   /** The ConfigMap with nginx.conf is mounted here. */
-  configDir: '/etc/nginx/graceful',
-  /** nginx.conf inside `configDir`. */
-  configFile: '/etc/nginx/graceful/nginx.conf',
+  public static readonly CONFIG_DIR = '/etc/nginx/graceful';
+  /** nginx.conf inside `CONFIG_DIR`. */
+  public static readonly CONFIG_FILE = '/etc/nginx/graceful/nginx.conf';
   /** emptyDir for the pid file and the readiness file. */
-  runDir: '/run/nginx',
-  /** The pid file the preStop polls until the master has exited. */
-  pidFile: '/run/nginx/nginx.pid',
+  public static readonly RUN_DIR = '/run/nginx';
+  /** The pid file the preStop polls until the master has exited. A whole user config must set `pid` to it. */
+  public static readonly PID_FILE = '/run/nginx/nginx.pid';
   /** The readiness file: postStart creates it, the probe tests it, preStop removes it. */
-  readyFile: '/run/nginx/ready',
+  public static readonly READY_FILE = '/run/nginx/ready';
   /** emptyDir for client_body_temp, proxy_temp, ... */
-  tempDir: '/var/cache/nginx',
-};
+  public static readonly TEMP_DIR = '/var/cache/nginx';
 
-/** The largest keepalive_timeout accepted without `allowLongKeepalive`. */
-export const MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS = 10;
+  private constructor() {}
+}
+
+/** How long the postStart waits for nginx to listen before it gives up (and leaves the pod unready). */
+const POST_START_WAIT_SECONDS = 30;
 
 /** Props of a {@link GracefulNginx}. */
 export interface GracefulNginxProps {
   /**
    * The nginx image. It must run nginx >= 1.19.10 (`keepalive_time`) and have `/bin/sh`.
-   * @default DEFAULT_NGINX_IMAGE (nginxinc/nginx-unprivileged, uid 101, port 8080, STOPSIGNAL SIGQUIT)
+   * @default GracefulNginx.DEFAULT_IMAGE (nginxinc/nginx-unprivileged:1.26-alpine: uid 101, port 8080, STOPSIGNAL SIGQUIT)
    */
   readonly image?: string;
   /**
@@ -164,6 +163,18 @@ export interface GracefulNginxProps {
  * 4. `nginx -s quit`, then waits until the master has exited, bounded by the deadline.
  */
 export class GracefulNginx extends Construct {
+  /**
+   * The default image: nginx's own unprivileged build, stable 1.26 on Alpine. It runs as uid 101
+   * (so it passes runAsNonRoot), listens on 8080, declares `STOPSIGNAL SIGQUIT` (graceful) and has
+   * `/bin/sh`, `rm`, `touch` and `test` (busybox). Sources: nginxinc/docker-nginx-unprivileged
+   * `stable/alpine-slim/Dockerfile` (`NGINX_VERSION=1.26.2`, `STOPSIGNAL SIGQUIT`, `USER $UID` with
+   * `UID=101`, `EXPOSE 8080`) and `.github/workflows/alpine-stable.yml`, which pushes the
+   * `<major>.<minor>-alpine` tag. The official `nginx` image runs as root. Pin a digest in production.
+   */
+  public static readonly DEFAULT_IMAGE = 'nginxinc/nginx-unprivileged:1.26-alpine';
+  /** The largest `keepaliveTimeout`, in seconds, accepted without `allowLongKeepalive`. */
+  public static readonly MAX_KEEPALIVE_TIMEOUT_SECONDS = 10;
+
   /** The plan every timing comes from. */
   public readonly plan: ShutdownPlan;
   /** The underlying workload (Deployment, PDB, Service). */
@@ -223,15 +234,25 @@ export class GracefulNginx extends Construct {
     if (!Number.isInteger(threshold) || threshold < 1) fail('cutOver failureThreshold', threshold, 'must be a whole number >= 1.');
     const window = fileMode ? period * threshold : 0;
     const propagation = seconds('propagation', props.propagation ?? Duration.seconds(5), 0);
-    const wait = props.cutOverWait ? seconds('cutOverWait', props.cutOverWait, 1) : window + propagation;
-    if (wait <= window) {
-      fail('cutOverWait', `${wait}s`, `is not longer than the readiness probe window (${period}s x ${threshold} = ${window}s): routers would still send new connections when nginx stops. Use at least ${window + 1}s, or leave it unset to derive ${window + propagation}s.`);
+    let wait: number;
+    if (props.cutOverWait) {
+      wait = seconds('cutOverWait', props.cutOverWait, 1);
+      if (wait <= window) {
+        fail('cutOverWait', `${wait}s`, `is not longer than the readiness probe window (${period}s x ${threshold} = ${window}s): routers would still send new connections when nginx stops. Use at least ${window + 1}s, or leave it unset to derive ${window + propagation}s.`);
+      }
+    } else {
+      if (propagation < 1) {
+        fail('propagation', `${propagation}s`, 'leaves no time for endpoint removal to reach kube-proxy, ingresses and load balancers: use at least 1s.');
+      }
+      wait = window + propagation;
     }
-    if (wait < 1) fail('propagation', '0s', 'leaves no time for endpoint removal to propagate: use at least 1s.');
 
     this.keepaliveTimeoutSeconds = seconds('keepaliveTimeout', props.keepaliveTimeout ?? Duration.seconds(3), 0);
-    if (this.keepaliveTimeoutSeconds > MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS && !props.allowLongKeepalive) {
-      fail('keepaliveTimeout', `${this.keepaliveTimeoutSeconds}s`, `is above ${MAX_DEFAULT_KEEPALIVE_TIMEOUT_SECONDS}s: every idle connection must be closed before nginx stops, so the drain grows with it. Lower it, or set allowLongKeepalive: true.`);
+    if (this.keepaliveTimeoutSeconds > GracefulNginx.MAX_KEEPALIVE_TIMEOUT_SECONDS && !props.allowLongKeepalive) {
+      fail('keepaliveTimeout', `${this.keepaliveTimeoutSeconds}s`, `is above ${GracefulNginx.MAX_KEEPALIVE_TIMEOUT_SECONDS}s: every idle connection must be closed before nginx stops, so the drain grows with it. Lower it, or set allowLongKeepalive: true.`);
+    }
+    if (!props.keepaliveTime && wait < 2) {
+      fail(props.cutOverWait ? 'cutOverWait' : 'propagation', `${props.cutOverWait ? wait : propagation}s`, `leaves a cut-over wait of ${wait}s, too short for keepalive_time (at least 1s, and below the wait): ${props.cutOverWait ? 'use at least 2s' : `use at least ${2 - window}s`}, or set keepaliveTime.`);
     }
     const derivedTime = Math.max(1, Math.min(propagation, wait - 1));
     this.keepaliveTimeSeconds = props.keepaliveTime ? seconds('keepaliveTime', props.keepaliveTime, 1) : derivedTime;
@@ -263,7 +284,8 @@ export class GracefulNginx extends Construct {
       description: `keep-alive connections leave: nginx closes each after its next response (keepalive_time ${this.keepaliveTimeSeconds}s) or when idle (keepalive_timeout ${this.keepaliveTimeoutSeconds}s)`,
       bound: Duration.seconds(retire),
       endsEarly: true,
-      boundProperty: 'keepaliveTime',
+      // The error for a pinned grace period names whichever of the two sets this bound.
+      boundProperty: this.keepaliveTimeoutSeconds > this.keepaliveTimeSeconds ? 'keepaliveTimeout' : 'keepaliveTime',
     });
     phases.push({
       kind: PhaseKind.STOP,
@@ -286,7 +308,7 @@ export class GracefulNginx extends Construct {
     if (props.config !== undefined) {
       const problems = checkUserNginxConf(props.config, {
         ...limits,
-        wholeConfig: { maxWorkerShutdownTimeoutSeconds: this.workerShutdownTimeoutSeconds, pidFile: NGINX_PATHS.pidFile },
+        wholeConfig: { maxWorkerShutdownTimeoutSeconds: this.workerShutdownTimeoutSeconds, pidFile: NginxPaths.PID_FILE },
       });
       if (problems.length > 0) throw new Error(`${this.node.path}: config does not fit the shutdown plan: ${problems.join('; ')}.`);
       this.nginxConf = props.config;
@@ -300,17 +322,17 @@ export class GracefulNginx extends Construct {
         keepaliveTimeoutSeconds: this.keepaliveTimeoutSeconds,
         keepaliveTimeSeconds: this.keepaliveTimeSeconds,
         workerShutdownTimeoutSeconds: this.workerShutdownTimeoutSeconds,
-        pidFile: NGINX_PATHS.pidFile,
-        tempDir: NGINX_PATHS.tempDir,
+        pidFile: NginxPaths.PID_FILE,
+        tempDir: NginxPaths.TEMP_DIR,
         servers: props.servers,
         accessLog: props.accessLog,
       });
     }
 
     // preStop
-    const nginx = (signal: string) => ['nginx', '-e', 'stderr', '-c', NGINX_PATHS.configFile, '-s', signal];
+    const nginx = (signal: string) => ['nginx', '-e', 'stderr', '-c', NginxPaths.CONFIG_FILE, '-s', signal];
     const script = new PosixScript({ name: 'nginx-prestop', deadline: this.plan.preStopDeadline });
-    if (fileMode) script.add(Step.run(['rm', '-f', NGINX_PATHS.readyFile], 'remove the readiness file'));
+    if (fileMode) script.add(Step.run(['rm', '-f', NginxPaths.READY_FILE], 'remove the readiness file'));
     script.add(
       Step.sleepUntil(this.plan.endOf('propagate'), fileMode ? 'readiness fails and endpoint removal propagates' : 'endpoint removal propagates'),
       Step.pollUntilZero({
@@ -324,7 +346,7 @@ export class GracefulNginx extends Construct {
     }
     script.add(
       Step.run(nginx('quit'), 'nginx -s quit'),
-      Step.pollUntilZero({ probe: PollProbe.processAlive(NGINX_PATHS.pidFile), until: this.plan.endOf('quit'), description: 'nginx master' }),
+      Step.pollUntilZero({ probe: PollProbe.processAlive(NginxPaths.PID_FILE), until: this.plan.endOf('quit'), description: 'nginx master' }),
     );
     this.preStopScript = script;
 
@@ -340,29 +362,35 @@ export class GracefulNginx extends Construct {
     const tempVolume = kplus.Volume.fromEmptyDir(this, 'TempVolume', 'nginx-temp');
 
     const readiness = fileMode
-      ? kplus.Probe.fromCommand(['test', '-f', NGINX_PATHS.readyFile], { periodSeconds: Duration.seconds(period), failureThreshold: threshold })
+      ? kplus.Probe.fromCommand(['test', '-f', NginxPaths.READY_FILE], { periodSeconds: Duration.seconds(period), failureThreshold: threshold })
       : kplus.Probe.fromTcpSocket({ port: this.port, periodSeconds: Duration.seconds(period), failureThreshold: threshold });
-    // postStart: nginx writes its pid file after it has bound its listening sockets.
-    const postStart = new PosixScript({ name: 'nginx-poststart', deadline: Duration.seconds(30) })
+    // postStart: the readiness file appears only once nginx listens. The container command has
+    // removed the previous run's file first (the emptyDir survives restarts).
+    const postStartUntil = Duration.seconds(POST_START_WAIT_SECONDS - 1);
+    const postStart = new PosixScript({ name: 'nginx-poststart', deadline: Duration.seconds(POST_START_WAIT_SECONDS) })
       .add(
-        Step.log('waiting for the nginx pid file (written once nginx listens)'),
-        Step.pollUntilZero({ probe: fileMissingProbe(NGINX_PATHS.pidFile), description: 'nginx pid file missing', until: Duration.seconds(29) }),
-        Step.run(['touch', NGINX_PATHS.readyFile], 'create the readiness file'),
+        Step.pollUntilZero({
+          probe: readyFileOnceListeningProbe(this.port, NginxPaths.READY_FILE),
+          until: postStartUntil,
+          description: `nginx not listening on port ${this.port} (then create the readiness file)`,
+        }),
+        Step.whenPollDidNotReachZero([Step.log(`nginx does not listen on port ${this.port}: no readiness file, the pod stays unready`)]),
       );
+    const nginxArgv = ['nginx', '-e', 'stderr', '-c', NginxPaths.CONFIG_FILE, '-g', 'daemon off;'];
 
     this.container = this.workload.addContainer({
       name: 'nginx',
-      image: props.image ?? DEFAULT_NGINX_IMAGE,
-      command: ['nginx', '-e', 'stderr', '-c', NGINX_PATHS.configFile, '-g', 'daemon off;'],
+      image: props.image ?? GracefulNginx.DEFAULT_IMAGE,
+      command: nginxStartCommand(nginxArgv, fileMode ? [NginxPaths.READY_FILE, NginxPaths.PID_FILE] : [NginxPaths.PID_FILE]),
       portNumber: this.port,
       securityContext: { user: uid, group: gid, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
       readiness,
       lifecycle: fileMode ? { postStart: kplus.Handler.fromCommand(postStart.toCommand()) } : undefined,
       preStop: PreStopHook.script(script),
       volumeMounts: [
-        { path: NGINX_PATHS.configDir, volume: configVolume, readOnly: true },
-        { path: NGINX_PATHS.runDir, volume: runVolume },
-        { path: NGINX_PATHS.tempDir, volume: tempVolume },
+        { path: NginxPaths.CONFIG_DIR, volume: configVolume, readOnly: true },
+        { path: NginxPaths.RUN_DIR, volume: runVolume },
+        { path: NginxPaths.TEMP_DIR, volume: tempVolume },
       ],
     });
 
@@ -375,13 +403,4 @@ export class GracefulNginx extends Construct {
   public get deployment(): kplus.Deployment {
     return this.workload.deployment;
   }
-}
-
-/** 1 while `file` does not exist, 0 once it does. */
-function fileMissingProbe(file: string): IPollProbe {
-  return {
-    description: `${file} missing`,
-    usesHttp: false,
-    renderBody: () => `if [ -f ${Shell.quote(file)} ]; then gs_count=0; else gs_count=1; fi\nreturn 0`,
-  };
 }

@@ -1,4 +1,4 @@
-export * from './nginx-conf';
-export * from './connections-probe';
+// The public API. nginx.conf rendering, the probes and the start command are module-internal
+// (tests import them from their files): jsii exposes classes, not free functions.
 export * from './cut-over';
 export * from './graceful-nginx';
