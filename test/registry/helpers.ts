@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { OfflineEndpoint, Registry, RegistryShutdownOptions } from '../../src';
+import { NacosAuth, OfflineEndpoint, Registry, RegistryShutdownOptions, RegistrySecret } from '../../src';
+import { FakeServer } from './fakes/fake-server';
 import { deregistrationScript, registryPlan } from '../../src/registry/deregistration';
 
 /** Short plan values so real runs take seconds: requests 1s, confirm 2s, caches 1s, RPC 1s. */
@@ -25,4 +26,25 @@ export function indexOf(messages: string[], re: RegExp): number {
   const i = messages.findIndex(m => re.test(m));
   if (i < 0) throw new Error(`no log line matches ${re}:\n${messages.join('\n')}`);
   return i;
+}
+
+/** The pod IP the real runs use. */
+export const POD_IP = '10.1.2.3';
+/** A distinctive password: must never appear in a script, a manifest or a log. */
+export const PASSWORD = 'Pw-&+ %sekrit-7f3a9c';
+/** A distinctive token: must never appear in a script, a manifest or a log. */
+export const TOKEN = 'tok-5e8b1d-SEKRIT';
+/** Nacos username/password from the Secret `nacos-cred`. */
+export const nacosAuth = NacosAuth.usernamePassword(RegistrySecret.fromSecretName('nacos-cred', 'username'), RegistrySecret.fromSecretName('nacos-cred', 'password'));
+
+/** Collects the fake servers a test file starts and stops them all in `afterAll`. */
+export function fakeTracker(): <T extends { server: FakeServer }>(f: T) => T {
+  const servers: FakeServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map(s => s.down()));
+  });
+  return f => {
+    servers.push(f.server);
+    return f;
+  };
 }
