@@ -1,14 +1,16 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ShutdownPlan } from '../plan';
-import { PosixScript } from '../script';
+import { PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
 import { SecretEnv } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
+import { fileExistsProbe } from './probes';
 import { Registry } from './registry';
+import { renderTriggerCgi, TRIGGER_DIR, TRIGGER_PATH, TRIGGER_SCRIPT, triggerCommand } from './trigger';
 import { withConstructPath } from '../workload/errors';
 
 /** Where the deregistration script runs. */
@@ -16,18 +18,34 @@ export enum DeregistrationPlacement {
   /** In the app container's preStop: the app image needs `sh` and curl or wget. */
   APP_CONTAINER = 'app-container',
   /**
-   * In a sidecar's preStop: the app needs no SDK and no tools; its preStop waits for the
-   * sidecar's done-file on a shared emptyDir, or sleeps with the lifecycle sleep action.
+   * In a sidecar: the app needs no SDK and no HTTP client. How the app waits (and what starts the
+   * sidecar's deregistration) is `appWait`.
    */
   SIDECAR = 'sidecar',
 }
 
 /** How the app container waits for the sidecar in the SIDECAR placement. */
 export enum AppWait {
-  /** A preStop script polls for the sidecar's done-file (needs `sh`, `date` and `sleep` in the app image). */
+  /**
+   * The sidecar (an ordinary container) runs the deregistration in its own preStop, which the
+   * kubelet starts at t=0 together with the app's; the app's preStop script polls for the
+   * sidecar's done-file on a shared emptyDir (needs `sh`, `date` and `sleep` in the app image).
+   */
   DONE_FILE = 'done-file',
-  /** The preStop sleeps until the plan's preStop deadline: the kubelet's sleep action on 1.30+, `sleep N` before. */
+  /**
+   * As DONE_FILE, but the app's preStop sleeps until the plan's preStop deadline: the kubelet's
+   * sleep action on 1.30+ (no tools at all), `sleep N` before. Always waits the whole window.
+   */
   SLEEP = 'sleep',
+  /**
+   * The app's preStop is an `httpGet` the kubelet makes to the sidecar (no tools in the app
+   * image); the sidecar serves it with busybox `httpd` and a CGI that runs the deregistration and
+   * answers when it has ended, so the app's SIGTERM follows as soon as the deregistration is done.
+   * The sidecar is a native sidecar on 1.29+ (started before the app, stopped after it); before
+   * 1.29 an ordinary container whose own preStop holds it until the deregistration has ended.
+   * Needs `sidecarImage` with `sh`, busybox `httpd` and curl (or GNU wget for PUT/DELETE calls).
+   */
+  HTTP_GET = 'http-get',
 }
 
 /** Props of a {@link RegistryAwareService}. */
@@ -47,15 +65,22 @@ export interface RegistryAwareServiceProps extends RegistryShutdownOptions {
    */
   readonly placement?: DeregistrationPlacement;
   /**
-   * The sidecar image: needs `sh`, `date`, `sleep`, `touch` and curl (or GNU wget for PUT/DELETE).
-   * @default 'curlimages/curl:8.8.0'
+   * The sidecar image: needs `sh`, `date`, `sleep`, `touch` and curl (or GNU wget for PUT/DELETE);
+   * with `AppWait.HTTP_GET` also busybox `httpd` (e.g. Alpine with `curl` and `busybox-extras`).
+   * @default 'curlimages/curl:8.8.0' (DONE_FILE and SLEEP); required with HTTP_GET
    */
   readonly sidecarImage?: string;
   /**
-   * How the app waits for the sidecar.
+   * How the app waits for the sidecar (SIDECAR placement only).
    * @default AppWait.SLEEP on Kubernetes 1.30+ (no tools needed), AppWait.DONE_FILE before
    */
   readonly appWait?: AppWait;
+  /**
+   * The port of the sidecar's trigger (`AppWait.HTTP_GET` only). It listens on the pod IP, as the
+   * kubelet calls it there: restrict it with a NetworkPolicy (a GET deregisters the pod).
+   * @default 19010
+   */
+  readonly triggerPort?: number;
   /**
    * The Kubernetes version targeted.
    * @default KubernetesVersion.V1_28
@@ -94,19 +119,31 @@ export class RegistryAwareService extends Construct {
   public readonly sidecar?: kplus.Container;
   /** The placement used. */
   public readonly placement: DeregistrationPlacement;
+  /** How the app waits for the sidecar, in the SIDECAR placement. */
+  public readonly appWait?: AppWait;
 
   public constructor(scope: Construct, id: string, props: RegistryAwareServiceProps) {
     super(scope, id);
     const version = props.kubernetesVersion ?? KubernetesVersion.V1_28;
     this.placement = props.placement ?? DeregistrationPlacement.APP_CONTAINER;
     const sidecarMode = this.placement === DeregistrationPlacement.SIDECAR;
+    const wait = props.appWait ?? (version.supportsSleepAction ? AppWait.SLEEP : AppWait.DONE_FILE);
     const built = withConstructPath(this, () => {
       if (!props.registry) throw new Error('registry is missing: give Registry.nacos(...), Registry.eureka(...), Registry.consul(...) or Registry.custom(...).');
       if (!props.app?.image) throw new Error("app.image is missing: give the app container's image.");
-      for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait]]) {
+      for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait], ['triggerPort', props.triggerPort]]) {
         if (value !== undefined && !sidecarMode) {
           throw new Error(`${prop} is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop ${prop}.`);
         }
+      }
+      if (props.triggerPort !== undefined && wait !== AppWait.HTTP_GET) {
+        throw new Error(`triggerPort ${props.triggerPort} is set but appWait is ${wait}. Set appWait: AppWait.HTTP_GET or drop triggerPort.`);
+      }
+      if (wait === AppWait.HTTP_GET && props.sidecarImage === undefined) {
+        throw new Error('appWait HTTP_GET needs sidecarImage: an image with sh, busybox httpd and curl (e.g. Alpine with the curl and busybox-extras packages); the default curlimages/curl:8.8.0 has no httpd. Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP.');
+      }
+      if (props.triggerPort !== undefined && (!Number.isInteger(props.triggerPort) || props.triggerPort < 1 || props.triggerPort > 65535)) {
+        throw new Error(`triggerPort ${props.triggerPort} is not a port: use a whole number 1-65535, e.g. 19010.`);
       }
       const plan = registryPlan(props.registry, props.offlineEndpoint, props);
       const script = deregistrationScript({
@@ -114,7 +151,7 @@ export class RegistryAwareService extends Construct {
         offline: props.offlineEndpoint,
         plan,
         pollInterval: props.pollInterval,
-        doneFile: sidecarMode ? DONE_FILE : undefined,
+        doneFile: sidecarMode && wait !== AppWait.HTTP_GET ? DONE_FILE : undefined,
       });
       return { plan, script };
     });
@@ -136,9 +173,16 @@ export class RegistryAwareService extends Construct {
       });
       return;
     }
-    // SIDECAR: an ordinary container on every version. A native sidecar (1.29+) gets its preStop
-    // only after the app containers have exited, too late to leave the registry before SIGTERM.
-    const wait = props.appWait ?? (version.supportsSleepAction ? AppWait.SLEEP : AppWait.DONE_FILE);
+    this.appWait = wait;
+    if (wait === AppWait.HTTP_GET) {
+      const port = props.triggerPort ?? 19010;
+      this.appContainer = this.workload.addContainer({ ...props.app, name: appName, preStop: PreStopHook.httpGet(TRIGGER_PATH, { port }) });
+      this.sidecar = this.addTriggerSidecar(props.sidecarImage!, port, env);
+      return;
+    }
+    // DONE_FILE and SLEEP: the deregistration runs in the sidecar's own preStop, which the kubelet
+    // starts at t=0 only for an ordinary container: a native sidecar (1.29+) gets its preStop
+    // after the app containers have exited, too late. So an ordinary container on every version.
     const volume = kplus.Volume.fromEmptyDir(this, 'signal', 'graceful-shutdown-signal');
     const appPreStop = wait === AppWait.SLEEP
       ? PreStopHook.sleep(this.plan.preStopDeadline)
@@ -154,6 +198,44 @@ export class RegistryAwareService extends Construct {
       resources: { cpu: { request: kplus.Cpu.millis(10) }, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) } },
     });
     this.sidecar.mount(SIGNAL_DIR, volume);
+  }
+
+  /**
+   * The HTTP_GET sidecar: busybox httpd with the trigger CGI, the script from a ConfigMap, a
+   * writable emptyDir for the lock and the done marker. Native on 1.29+; before, an ordinary
+   * container that would get SIGTERM at t=0, so its preStop holds it until the done marker.
+   */
+  private addTriggerSidecar(image: string, port: number, env: { [name: string]: kplus.EnvValue }): kplus.Container {
+    const done = `${SIGNAL_DIR}/done`;
+    const cm = new kplus.ConfigMap(this, 'DeregisterScripts', {
+      data: {
+        'deregister.sh': this.script.render(),
+        'deregister.cgi': renderTriggerCgi(TRIGGER_SCRIPT, SIGNAL_DIR, this.script.deadlineSeconds),
+      },
+    });
+    const scripts = kplus.Volume.fromConfigMap(this, 'scripts', cm, {
+      defaultMode: 0o555,
+      items: { 'deregister.sh': { path: 'deregister.sh' }, 'deregister.cgi': { path: `www${TRIGGER_PATH}` } },
+    });
+    const state = kplus.Volume.fromEmptyDir(this, 'signal', 'graceful-shutdown-signal');
+    const hold = this.workload.usesNativeSidecars ? undefined : PreStopHook.script(
+      new PosixScript({ name: 'registry-deregister-hold', deadline: this.plan.preStopDeadline }).add(
+        Step.pollUntilZero({ probe: fileExistsProbe(done, 'deregistration running'), interval: Duration.seconds(1) }),
+      ),
+    );
+    return this.workload.addSidecar({
+      name: SIDECAR_NAME,
+      image,
+      command: triggerCommand(port),
+      ports: [{ number: port, name: 'deregister' }],
+      envVariables: env,
+      volumeMounts: [
+        { path: TRIGGER_DIR, volume: scripts, readOnly: true },
+        { path: SIGNAL_DIR, volume: state },
+      ],
+      resources: { cpu: { request: kplus.Cpu.millis(10) }, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) } },
+      preStop: hold,
+    });
   }
 
   private envFor(secrets: SecretEnv[], runtime: Set<string>): { [name: string]: kplus.EnvValue } {
