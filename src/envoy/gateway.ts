@@ -255,7 +255,11 @@ export class GracefulEnvoyGateway extends Construct {
       script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/drain_listeners?${v.drainListeners}`), timeout, description: `POST /drain_listeners?${v.drainListeners}` }));
     }
     if (plan.tryPhase('min-drain')) {
-      script.add(Step.sleepUntil(plan.endOf('min-drain'), `min-drain: ${plan.phase('min-drain').description}`));
+      // Counted from when the deregister calls returned (the readiness window starts at
+      // /healthcheck/fail), not from the phase's fixed start: it ends no later than the plan says,
+      // and does not add the unused part of the calls' timeouts to every termination.
+      const minDrain = plan.phase('min-drain');
+      script.add(Step.sleep(minDrain.bound, `min-drain: ${minDrain.description}`));
     }
     script.add(
       Step.pollUntilZero({

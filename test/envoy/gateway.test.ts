@@ -5,7 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import { FakeEnvoyAdmin } from './fake-envoy-admin';
-import { DrainListenersMode, DrainTarget, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, KubernetesVersion } from '../../src';
+import { EnvoyGatewayChart } from '../../examples/envoy';
+import { DrainListenersMode, DrainTarget, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, GracefulShutdownChecks, KubernetesVersion } from '../../src';
 import { HttpToolChoice, makeBinDir, requireTool, runScript, shellcheck, ShellName } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -45,7 +46,9 @@ describe('GracefulEnvoyGateway: synthesized objects', () => {
     expect(script).toContain("'http://127.0.0.1:19000/drain_listeners?graceful'");
     expect(script).toContain(`'http://127.0.0.1:19000${gw.drainSelection.statsPath}'`);
     expect(script).toContain("'listener.[__]_2222.downstream_cx_active'|'listener.0.0.0.0_8080.downstream_cx_active')");
-    expect(script).toContain('gs_sleep_until 14\n');
+    // min-drain counts from when the deregister calls returned; the poll still ends at the plan's t=1d14s.
+    expect(script).toContain('gs_sleep_until $(($(date +%s) - gs_start + 10))\n');
+    expect(script).toContain('gs_until=$((gs_start + 86414))');
     // The sentinel is asked for and required.
     expect(script).toContain("'server.live') gs_sentinel=1 ;;");
     expect(shellcheck(script).output).toBe('');
@@ -201,6 +204,23 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
     }
   });
 
+  test.concurrent('no connections: returns right after min-drain, which counts from when the calls returned (not the 4s bound)', async () => {
+    const admin = new FakeEnvoyAdmin();
+    await admin.start();
+    try {
+      const { chart, gw } = build({ adminPort: admin.port, minDrain: Duration.seconds(2), readiness: false, maxDrain: Duration.seconds(20) });
+      expect(gw.plan.startOf('drain').toSeconds()).toBe(6);
+      const script = preStopScript(containerOf(only(synthValid(chart), 'Deployment'), 'envoy'));
+      const r = await runScript(script, { shell: 'dash', withPath: { http: 'curl' } });
+      expect(r.code).toBe(0);
+      expect(r.messages).toContain(`active connections (${FIELD_NAMES}): 0`);
+      expect(r.elapsedMs).toBeGreaterThanOrEqual(2000);
+      expect(r.elapsedMs).toBeLessThan(2000 + 900);
+    } finally {
+      await admin.close();
+    }
+  });
+
   test.concurrent('connections that never close: ends by maxDrain and says Envoy cuts them', async () => {
     const admin = new FakeEnvoyAdmin();
     await admin.start();
@@ -216,10 +236,11 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
       admin.setConnections({ '[__]_2222': 1 });
       const r = await runScript(script, { shell: 'busybox', withPath: { http: 'busybox-wget' } });
       expect(r.code).toBe(0);
-      expect(r.messages).toContain('wait until t=5s: min-drain: keep serving while readiness fails (1s x 1) and endpoint removal reaches every proxy and load balancer (minDrain 1s)');
+      expect(r.messages).toContain('sleep 1s: min-drain: keep serving while readiness fails (1s x 1) and endpoint removal reaches every proxy and load balancer (minDrain 1s)');
       expect(r.messages).toContain(`active connections (${FIELD_NAMES}): 1`);
       expect(r.messages).not.toContain(`active connections (${FIELD_NAMES}): 0`);
       expect(r.messages).toContain('maxDrain (2s) reached: Envoy closes the connections left at SIGTERM');
+      // The calls return at once; min-drain 1s; the poll runs to the plan's end of drain,
       // deregister 4s + min-drain 1s + drain 2s = the preStop deadline, 7s.
       expect(r.elapsedMs).toBeLessThan(7000 + 900);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(6000);
@@ -391,3 +412,23 @@ async function fetchVia(dir: string, bin: string, log: string, keep: (h: ReturnT
   }
   throw new Error('busybox httpd did not start');
 }
+
+describe('the example and its docs', () => {
+  test('docs/envoy.md shows the example plan (text and Mermaid) and Envoy flags as the construct renders them', () => {
+    const chart = new EnvoyGatewayChart(Testing.app(), 'envoy-gateway');
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/envoy.md'), 'utf8');
+    expect(doc).toContain(chart.gateway.plan.toMermaid('gateway-proxy ssh 2222 + http 8080, maxDrain 1d'));
+    expect(doc).toContain(chart.gateway.plan.toString());
+    expect(chart.gateway.envoyArgs).toEqual(['--disable-hot-restart', '--drain-time-s', '86414', '--drain-strategy', 'immediate']);
+    expect(doc).toContain('--drain-time-s 86414 --drain-strategy immediate');
+    expect(chart.gateway.plan.terminationGracePeriodSeconds).toBe(86421);
+  });
+
+  test('the example chart passes the graceful-shutdown checks and the schema', () => {
+    const chart = new EnvoyGatewayChart(Testing.app(), 'envoy-gateway');
+    GracefulShutdownChecks.addTo(chart);
+    const dep = only(synthValid(chart), 'Deployment');
+    expect(dep.spec.replicas).toBe(3);
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(86421);
+  });
+});
