@@ -8,7 +8,12 @@
  * [::]:2222 that close at 1.5s, 3s and 4.2s after the pod is told to terminate.
  *
  * - graceful-envoy-gateway: this library's preStop (healthcheck/fail, drain_listeners?graceful,
- *   poll the selected listener every 1s, return at 0). minDrain is 0 here, so only the drain shows.
+ *   poll the selected listener every 1s, return at 0). minDrain 0 and no readiness probe, so there
+ *   is no min-drain phase and only the drain shows.
+ * - graceful-envoy-gateway-defaults: the same with the default min-drain phase (max(minDrain 5s,
+ *   readiness 5s x 2) = 10s after the deregister calls): it never exits before t=~10s, whatever
+ *   the connections do. That wait is for endpoint propagation, not for connections; with this
+ *   short schedule it costs more than Gloo's sleep, with sessions longer than it costs nothing.
  * - gloo-fixed-sleep: Gloo's gracefulShutdown preStop, `wget --post-data "" … /healthcheck/fail;
  *   sleep N` (solo-io/gloo install/helm/gloo/templates/7-gateway-proxy-deployment.yaml; N is
  *   `sleepTimeSeconds`, 10 in the gateway2 template's default).
@@ -16,7 +21,7 @@
  *   scripts are: `while [ $(wget … /stats | grep … | cut …) -ne 0 ]; do sleep 10; done`.
  */
 import { Duration, Testing } from 'cdk8s';
-import { GracefulEnvoyGateway } from '../src';
+import { GracefulEnvoyGateway, GracefulEnvoyGatewayProps } from '../src';
 import { FakeEnvoyAdmin } from '../test/envoy/fake-envoy-admin';
 import { DEFAULT_TOOLS, runScript } from '../test/script/run-script';
 import { containerOf, only, preStopScript } from '../test/util/synth';
@@ -31,20 +36,26 @@ interface Variant {
   script(adminPort: number): string;
 }
 
+function constructScript(port: number, props: Partial<GracefulEnvoyGatewayProps>): string {
+  const chart = Testing.chart();
+  new GracefulEnvoyGateway(chart, 'gateway-proxy', {
+    image: 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0',
+    listeners: [{ name: 'ssh', port: 2222, address: '::' }],
+    adminPort: port,
+    maxDrain: Duration.seconds(60),
+    ...props,
+  });
+  return preStopScript(containerOf(only(Testing.synth(chart), 'Deployment'), 'envoy'));
+}
+
 const VARIANTS: Variant[] = [
   {
     name: 'graceful-envoy-gateway',
-    script: port => {
-      const chart = Testing.chart();
-      new GracefulEnvoyGateway(chart, 'gateway-proxy', {
-        image: 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0',
-        listeners: [{ name: 'ssh', port: 2222, address: '::' }],
-        adminPort: port,
-        minDrain: Duration.seconds(0),
-        maxDrain: Duration.seconds(60),
-      });
-      return preStopScript(containerOf(only(Testing.synth(chart), 'Deployment'), 'envoy'));
-    },
+    script: port => constructScript(port, { minDrain: Duration.seconds(0), readiness: false }),
+  },
+  {
+    name: 'graceful-envoy-gateway-defaults',
+    script: port => constructScript(port, {}),
   },
   {
     name: 'gloo-fixed-sleep',
