@@ -105,6 +105,11 @@ export const SIDECAR_NAME = 'registry-deregister';
  * admin API) that leaves the registry before it stops: the app's offline call, a confirmation from
  * the registry, a force-remove when the app's call hung or failed, the per-IP config clean-up, and
  * the wait for client caches and in-flight calls, all before SIGTERM and all from one plan.
+ *
+ * In the SIDECAR placement the sidecar is a native sidecar (1.29+) only with `AppWait.HTTP_GET`,
+ * where the app's preStop (a kubelet httpGet) triggers it: a native sidecar's own preStop runs only
+ * after the app has exited, so with DONE_FILE and SLEEP, whose trigger is the sidecar's own
+ * preStop, it stays an ordinary container. See docs/registry.md, "Placements".
  */
 export class RegistryAwareService extends Construct {
   /** The plan every timing comes from. */

@@ -50,7 +50,8 @@ export function query(params: Array<[string, string | number | boolean | undefin
 /** Throws unless `value` is a non-empty string without control characters. */
 export function requireText(value: string | undefined, property: string, example: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new Error(`${property} is missing or empty. Give it, e.g. ${property}: '${example}'.`);
+    const name = property.split(' ').pop();
+    throw new Error(`${property} ${JSON.stringify(value ?? null)} is missing or empty. Give it, e.g. ${name}: '${example}'.`);
   }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) {

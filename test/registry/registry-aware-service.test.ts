@@ -119,7 +119,7 @@ describe('RegistryAwareService', () => {
       .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m49s or lower cacheRefresh/);
     expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds and at least 1s/);
     expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage is set but placement is not SIDECAR/);
-    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow(/Registry.nacos serviceName is missing or empty/);
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow("Registry.nacos serviceName \"\" is missing or empty. Give it, e.g. serviceName: 'soa-test'.");
     expect(() => Registry.nacos({ serverUrl: 'ftp://nacos:8848', serviceName: 'soa-test', port: 8080 })).toThrow(/Registry.nacos serverUrl 'ftp:\/\/nacos:8848' is not an http\(s\) URL/);
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 80800 })).toThrow(/Registry.nacos port 80800 is not a port/);
     expect(() => Registry.eureka({ serverUrl: 'http://e/eureka', appName: 'a' })).toThrow(/needs instanceId or port/);
@@ -128,6 +128,13 @@ describe('RegistryAwareService', () => {
     expect(() => OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'down; rm -rf /' })).toThrow(/status .* is not a registry status/);
     expect(() => RegistryHeader.of('X-Bad Header', 'v')).toThrow(/not a valid token/);
     expect(() => RegistrySecret.fromSecretName('Bad_Name', 'k')).toThrow(/not a valid Kubernetes object name/);
+    // Whole messages: the factory and property, the value, the fix.
+    expect(() => Registry.consul({ agentUrl: 'http://consul:8500', serviceId: '  ' }))
+      .toThrow("Registry.consul serviceId \"  \" is missing or empty. Give it, e.g. serviceId: 'soa-test-8080'.");
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, contextPath: 'nacos' }))
+      .toThrow("Registry.nacos contextPath 'nacos' must start with '/' and use only letters, digits and '-._~/'.");
+    expect(() => build({ placement: DeregistrationPlacement.SIDECAR, pollInterval: Duration.seconds(0) }))
+      .toThrow(/^test\/soa-test: pollInterval 0s must be a whole number of seconds and at least 1s \(the script's timers count seconds\)\. Use Duration\.seconds\(n\)\.$/);
   });
 
   test('user values reach the script quoted or URL-encoded, never as shell syntax', () => {
@@ -197,6 +204,6 @@ describe('Confirmation.adminController on any flavour', () => {
       .toThrow(/Confirmation.adminController checkUrl 'soa-admin\/instances' is not an http\(s\) URL/);
     expect(() => Confirmation.adminController({ checkUrl: adminCheck, forceRemoveMethod: HttpMethod.POST }))
       .toThrow("Confirmation.adminController forceRemoveMethod POST is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
-    expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow(/Confirmation.adminController name is missing or empty/);
+    expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow("Confirmation.adminController name \"\" is missing or empty. Give it, e.g. name: 'soa-admin'.");
   });
 });
