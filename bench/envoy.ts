@@ -13,7 +13,7 @@
  * - graceful-envoy-gateway-defaults: the same with the default min-drain phase (max(minDrain 5s,
  *   readiness 5s x 2) = 10s after the deregister calls): it never exits before t=~10s, whatever
  *   the connections do. That wait is for endpoint propagation, not for connections; with this
- *   short schedule it costs more than Gloo's sleep, with sessions longer than it costs nothing.
+ *   short schedule it matches Gloo's 10s sleep, with sessions longer than it it costs nothing.
  * - gloo-fixed-sleep: Gloo's gracefulShutdown preStop, `wget --post-data "" … /healthcheck/fail;
  *   sleep N` (solo-io/gloo install/helm/gloo/templates/7-gateway-proxy-deployment.yaml; N is
  *   `sleepTimeSeconds`, 10 in the gateway2 template's default).
