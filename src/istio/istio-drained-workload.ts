@@ -3,10 +3,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { formatDuration } from '../plan/duration-format';
-import { HttpMethod, PollProbe, PosixScript, ShellWord, Step } from '../script';
+import { HttpMethod, PosixScript, ShellWord, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
+import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
 import { propError, withConstructPath } from '../workload/errors';
 
@@ -83,19 +84,69 @@ export interface AppShutdownEndpoint {
   readonly timeout?: Duration;
 }
 
+/**
+ * Another container of the app in the same pod, e.g. the backend behind an nginx main container.
+ * Its preStop waits for endpoint propagation like the main container's, and the declared
+ * `istio-proxy` waits until its ports are closed too. Its ports are not exposed by the Service.
+ */
+export interface IstioAppContainer {
+  /** The container name: a DNS label, unique in the pod, not `istio-proxy`. */
+  readonly name: string;
+  /** The image. Needs `sh`, `date` and `sleep` when `propagation` is above 0 (the preStop waits). */
+  readonly image: string;
+  /**
+   * The ports it listens on (on any address, loopback included). Declared on the container with
+   * names for protocol selection; the proxy is held until all of them are closed.
+   * @default none: the proxy does not wait for this container's sockets
+   */
+  readonly ports?: IstioPort[];
+  /**
+   * Environment variables.
+   * @default none
+   */
+  readonly envVariables?: { [name: string]: kplus.EnvValue };
+  /**
+   * Resources.
+   * @default 100m CPU and 128Mi memory requested, 512Mi memory limit
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Security context.
+   * @default cdk8s-plus defaults (non-root, read-only root filesystem)
+   */
+  readonly securityContext?: kplus.ContainerSecurityContextProps;
+}
+
 /** Props of an {@link IstioDrainedWorkload}. */
 export interface IstioDrainedWorkloadProps {
   /** The Istio version of the mesh: decides which proxy settings exist. */
   readonly istioVersion: IstioVersion;
-  /** The app's image. */
+  /** The image of the main app container (the one the Service reaches, e.g. nginx in front of a backend). */
   readonly image: string;
-  /** The ports the app listens on (at least one). The proxy is held until all of them are closed. */
+  /**
+   * The ports the main app container listens on (at least one). The Service exposes them, and the
+   * proxy is held until all of them are closed.
+   */
   readonly ports: IstioPort[];
   /**
-   * The app container's name.
+   * The main app container's name.
    * @default 'app'
    */
   readonly containerName?: string;
+  /**
+   * Further containers of the app in the same pod (a backend behind an nginx front, a worker).
+   * Each gets the propagation wait as its preStop; the proxy is held until their ports close too.
+   * @default none
+   */
+  readonly additionalContainers?: IstioAppContainer[];
+  /**
+   * Whether the `istio-proxy` preStop also waits while the app still has connections out through
+   * the proxy: ESTABLISHED sockets on Envoy's outbound port 15001, read from `/proc/net/tcp`.
+   * Only visible with REDIRECT interception (Istio's default); with
+   * `sidecar.istio.io/interceptionMode: TPROXY` it sees none and only the listening ports count.
+   * @default true
+   */
+  readonly waitForOutboundConnections?: boolean;
   /**
    * Environment variables of the app container.
    * @default none
@@ -130,7 +181,8 @@ export interface IstioDrainedWorkloadProps {
   readonly appShutdownTimeout?: Duration;
   /**
    * `terminationDrainDuration` of the proxy: how long pilot-agent drains Envoy after its SIGTERM
-   * before stopping it. With exit-on-zero, the time the plan reserves for the drain.
+   * before stopping it. With exit-on-zero pilot-agent ignores it (it polls until 0 connections or
+   * SIGKILL): it is then only the budget the plan reserves for the drain before SIGKILL.
    * @default Duration.seconds(5) (Istio's default)
    */
   readonly terminationDrainDuration?: Duration;
@@ -272,6 +324,18 @@ export class IstioDrainedWorkload extends Construct {
       securityContext: props.securityContext,
       preStop: this.appPreStop ? PreStopHook.script(this.appPreStop) : PreStopHook.none(),
     });
+    for (const extra of props.additionalContainers ?? []) {
+      const preStop = built.additionalPreStops[extra.name];
+      this.workload.addContainer({
+        name: extra.name,
+        image: extra.image,
+        ports: (extra.ports ?? []).map(p => ({ number: p.port, name: portName(p) })),
+        envVariables: extra.envVariables,
+        resources: extra.resources,
+        securityContext: extra.securityContext,
+        preStop: preStop ? PreStopHook.script(preStop) : PreStopHook.none(),
+      });
+    }
     if (this.proxyPreStop) {
       // Declared only to carry the preStop: everything else comes from the injection template.
       this.workload.deployment.addContainer({
@@ -290,9 +354,17 @@ export class IstioDrainedWorkload extends Construct {
     props.ports.forEach((p, i) => svc.addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.protocol)));
   }
 
-  /** The app container. */
+  /** The main app container (the one `image` and `ports` describe). */
   public get appContainer(): kplus.Container {
     return this.workload.deployment.containers[0];
+  }
+
+  /** An app container by name: the main one or one of `additionalContainers`. */
+  public container(name: string): kplus.Container {
+    if (name === ISTIO_PROXY_CONTAINER) {
+      throw new Error(`${this.node.path}: the declared '${ISTIO_PROXY_CONTAINER}' only carries a preStop merged into the injected proxy; it is not an app container.`);
+    }
+    return this.workload.container(name);
   }
 
   /** The Deployment. */
@@ -302,11 +374,24 @@ export class IstioDrainedWorkload extends Construct {
 
   private build(props: IstioDrainedWorkloadProps, kubernetesVersion: KubernetesVersion) {
     const istio = props.istioVersion;
-    validatePorts(this, props.ports);
-    const containerName = props.containerName ?? 'app';
-    if (containerName === ISTIO_PROXY_CONTAINER || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(containerName)) {
-      throw propError(this, 'containerName', containerName, `must be a DNS label (lower-case letters, digits, '-') other than '${ISTIO_PROXY_CONTAINER}', which is the injected proxy's name.`);
+    if (!props.ports || props.ports.length === 0) {
+      throw propError(this, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
     }
+    const seenPorts = new PortRegistry(this);
+    seenPorts.add('ports', props.ports);
+    const containerName = props.containerName ?? 'app';
+    assertContainerName(this, 'containerName', containerName);
+    const extras = props.additionalContainers ?? [];
+    const names = [containerName];
+    extras.forEach((c, i) => {
+      assertContainerName(this, `additionalContainers[${i}].name`, c.name);
+      if (names.includes(c.name)) {
+        throw propError(this, `additionalContainers[${i}].name`, c.name, 'is already the name of another app container: container names are unique in a pod.');
+      }
+      names.push(c.name);
+      seenPorts.add(`additionalContainers[${i}].ports`, c.ports ?? []);
+    });
+    const containersText = names.length > 1 ? `app containers (${names.join(', ')})` : 'app';
     const native = props.nativeSidecars ?? false;
     if (native && !kubernetesVersion.supportsNativeSidecars) {
       throw propError(this, 'nativeSidecars', true, `needs kubernetesVersion 1.29 or newer (native sidecars), but it is ${kubernetesVersion}. Raise kubernetesVersion or set nativeSidecars: false.`);
@@ -346,13 +431,17 @@ export class IstioDrainedWorkload extends Construct {
     }
 
     // The plan, built from the props; every timing below is read back from it.
+    const waitOutbound = !native && (props.waitForOutboundConnections ?? true);
+    const holdUntil = waitOutbound
+      ? "the app's ports are closed and its connections out through the proxy have ended"
+      : "the app's ports are closed";
     const proxyWhile = native
       ? 'the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)'
-      : "istio-proxy's preStop holds the proxy until the app's ports close";
+      : `istio-proxy's preStop holds the proxy until ${holdUntil}`;
     const phases: ShutdownPhaseProps[] = [{
       kind: PhaseKind.PROPAGATE,
       name: 'propagate',
-      description: `app preStop: wait for endpoint removal to reach kube-proxy, ingresses and other sidecars; ${proxyWhile}`,
+      description: `${names.length > 1 ? `preStop of ${names.join(', ')}` : 'app preStop'}: wait for endpoint removal to reach kube-proxy, ingresses and other sidecars; ${proxyWhile}`,
       bound: propagation,
       boundProperty: 'propagation',
     }];
@@ -370,36 +459,55 @@ export class IstioDrainedWorkload extends Construct {
       kind: PhaseKind.STOP,
       name: 'stop',
       description: native
-        ? 'app gets SIGTERM and exits; its outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits'
-        : "app gets SIGTERM and exits; its outbound calls still go through the proxy, whose preStop returns once the app's ports are closed",
+        ? `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits (no declared istio-proxy preStop needed)`
+        : `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy, whose preStop returns once ${holdUntil}`,
       bound: appShutdownTimeout,
       boundProperty: 'appShutdownTimeout',
     });
     // Upstream pilot-agent (pkg/envoy/agent.go, terminate): without exit-on-zero it sleeps
     // terminationDrainDuration and stops Envoy; with it, it waits MINIMUM_DRAIN_DURATION, then
     // polls downstream_cx_active every second with no limit of its own (only SIGKILL ends it),
-    // and stops early after 5 failed reads or an empty answer. The plan reserves
-    // terminationDrainDuration for the drain either way.
+    // and stops early after 5 failed reads or an empty answer ("exit after min(all connections
+    // close, terminationGracePeriodSeconds-minimumDrainDuration)", its own comment). So with
+    // exit-on-zero the drain's real bound is SIGKILL: the phase is the budget the plan reserves
+    // (terminationDrainDuration, which pilot-agent then ignores), and the description says when
+    // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
     const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
-    const ordinaryDrain = exitOnZero
-      ? `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, after MINIMUM_DRAIN_DURATION ${minText} stops Envoy at 0 active connections `
-        + `(or early when its stats cannot be read); it has no limit of its own, the plan reserves terminationDrainDuration ${protoDuration(drain)}, then SIGKILL`
-      : `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
-    phases.push({
-      kind: PhaseKind.DRAIN,
-      name: 'proxy-drain',
-      description: native
-        ? `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`
-        : ordinaryDrain,
-      bound: drain,
-      endsEarly: exitOnZero,
-      inPreStop: false,
-      boundProperty: 'terminationDrainDuration',
-    });
-    if (margin.toMilliseconds() > 0) {
-      phases.push({ kind: PhaseKind.MARGIN, name: 'margin', description: 'safety margin', bound: margin, boundProperty: 'margin' });
-    }
-    const plan = new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
+    const exitOnZeroOrdinary = !native && exitOnZero;
+    const drainDescription = (sigkillAt: string): string => {
+      if (native) {
+        return `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`;
+      }
+      if (exitOnZero) {
+        return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, waits MINIMUM_DRAIN_DURATION ${minText}, then stops Envoy at 0 active connections `
+          + `(or early when its stats cannot be read). It ignores terminationDrainDuration in this mode: only SIGKILL at ${sigkillAt} ends a drain that never reaches 0; `
+          + `the plan budgets terminationDrainDuration ${protoDuration(drain)} for it`;
+      }
+      return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
+    };
+    const buildPlan = (sigkillAt: string): ShutdownPlan => {
+      const all: ShutdownPhaseProps[] = [...phases, {
+        kind: PhaseKind.DRAIN,
+        name: 'proxy-drain',
+        description: drainDescription(sigkillAt),
+        bound: drain,
+        endsEarly: exitOnZero,
+        inPreStop: false,
+        boundProperty: 'terminationDrainDuration',
+      }];
+      if (margin.toMilliseconds() > 0) {
+        all.push({
+          kind: PhaseKind.MARGIN,
+          name: 'margin',
+          description: exitOnZeroOrdinary ? 'safety margin (with exit-on-zero the proxy may still be draining here: only SIGKILL stops it)' : 'safety margin',
+          bound: margin,
+          boundProperty: 'margin',
+        });
+      }
+      return new ShutdownPlan({ phases: all, terminationGracePeriod: props.terminationGracePeriod });
+    };
+    let plan = buildPlan('the end of the grace period');
+    if (exitOnZeroOrdinary) plan = buildPlan(`t=${formatDuration(plan.terminationGracePeriod)}`);
 
     // Nothing to wait for and nothing to call: the app gets its stop signal at once.
     let appPreStop: PosixScript | undefined;
@@ -416,14 +524,23 @@ export class IstioDrainedWorkload extends Construct {
       }
     }
 
+    // The other app containers wait for propagation too, then get their stop signal.
+    const additionalPreStops: { [name: string]: PosixScript } = {};
+    if (plan.endOf('propagate').toMilliseconds() >= 1000) {
+      for (const c of extras) {
+        additionalPreStops[c.name] = new PosixScript({ name: `${c.name.slice(0, 55)}-prestop`, deadline: plan.endOf('propagate') })
+          .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
+      }
+    }
+
     let proxyPreStop: PosixScript | undefined;
     if (!native) {
-      const ports = props.ports.map(p => p.port);
+      const probe = appActivityProbe(seenPorts.numbers, waitOutbound ? ENVOY_OUTBOUND_PORT : undefined);
       proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: plan.endOf('stop') })
         .add(
-          Step.log('holding istio-proxy until the app stops listening, so its shutdown and outbound calls keep the proxy'),
-          Step.pollUntilZero({ probe: PollProbe.listeningTcpPorts(ports), interval, description: `app sockets listening on ${ports.join(', ')}` }),
-          Step.whenPollDidNotReachZero([Step.log('the app still listens at the end of its stop phase; releasing istio-proxy to drain anyway')]),
+          Step.log(`holding istio-proxy until ${holdUntil}, so the app's shutdown and outbound calls keep the proxy`),
+          Step.pollUntilZero({ probe, interval }),
+          Step.whenPollDidNotReachZero([Step.log('the app is still active at the end of its stop phase; releasing istio-proxy to drain anyway')]),
         );
     }
 
@@ -451,7 +568,7 @@ export class IstioDrainedWorkload extends Construct {
     if (injectLabel !== undefined && injectLabel !== 'true') {
       throw propError(this, `podLabels['${SIDECAR_INJECT_LABEL}']`, injectLabel, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
     }
-    return { plan, native, appPreStop, proxyPreStop, proxyConfig, annotations };
+    return { plan, native, appPreStop, additionalPreStops, proxyPreStop, proxyConfig, annotations };
   }
 }
 
@@ -460,21 +577,34 @@ function portName(p: IstioPort): string {
   return `${p.protocol}-${p.suffix ?? p.port}`;
 }
 
-function validatePorts(scope: Construct, ports: IstioPort[]): void {
-  if (!ports || ports.length === 0) {
-    throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
-  }
-  const seen = new Set<string>();
-  for (const p of ports) {
-    assertPort(scope, 'ports[].port', p.port);
-    if (p.servicePort !== undefined) assertPort(scope, 'ports[].servicePort', p.servicePort);
-    const name = portName(p);
-    // Container port names are IANA_SVC_NAMEs: <= 15 lower-case letters, digits and single dashes.
-    if (name.length > 15 || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || !/[a-z]/.test(name)) {
-      throw propError(scope, 'ports[].suffix', p.suffix ?? String(p.port), `makes the port name '${name}', which is not a valid port name: at most 15 lower-case letters, digits and single dashes. Use a shorter suffix such as 'web'.`);
+/** Every app port of the pod: names and numbers unique across containers (one network namespace). */
+class PortRegistry {
+  public readonly numbers: number[] = [];
+  private readonly names = new Set<string>();
+  constructor(private readonly scope: Construct) {}
+
+  public add(property: string, ports: IstioPort[]): void {
+    for (const p of ports) {
+      assertPort(this.scope, `${property}[].port`, p.port);
+      if (p.servicePort !== undefined) assertPort(this.scope, `${property}[].servicePort`, p.servicePort);
+      const name = portName(p);
+      // Container port names are IANA_SVC_NAMEs: <= 15 lower-case letters, digits and single dashes.
+      if (name.length > 15 || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || !/[a-z]/.test(name)) {
+        throw propError(this.scope, `${property}[].suffix`, p.suffix ?? String(p.port), `makes the port name '${name}', which is not a valid port name: at most 15 lower-case letters, digits and single dashes. Use a shorter suffix such as 'web'.`);
+      }
+      if (this.names.has(name)) throw propError(this.scope, property, name, 'appears twice: give each port a unique suffix.');
+      if (this.numbers.includes(p.port)) {
+        throw propError(this.scope, `${property}[].port`, p.port, 'is declared twice: the containers of a pod share one network namespace, so only one of them can listen on a port.');
+      }
+      this.names.add(name);
+      this.numbers.push(p.port);
     }
-    if (seen.has(name)) throw propError(scope, 'ports', name, 'appears twice: give each port a unique suffix.');
-    seen.add(name);
+  }
+}
+
+function assertContainerName(scope: Construct, property: string, name: string): void {
+  if (name === ISTIO_PROXY_CONTAINER || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    throw propError(scope, property, name, `must be a DNS label (lower-case letters, digits, '-') other than '${ISTIO_PROXY_CONTAINER}', which is the injected proxy's name.`);
   }
 }
 

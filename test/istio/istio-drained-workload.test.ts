@@ -42,7 +42,8 @@ describe('IstioDrainedWorkload: the field case (proxy drains for 60s)', () => {
     const { proxyConfig, w } = build(props);
     expect(proxyConfig).toEqual({ terminationDrainDuration: '60s' });
     expect(w.plan.phase('proxy-drain').bound.toSeconds()).toBe(60);
-    expect(typeof w.proxyConfig).toBe('string');
+    // The public property is exactly the annotation's text.
+    expect(parse(w.proxyConfig)).toEqual(proxyConfig);
   });
 
   test('grace period = propagation + shutdown call + app stop + drain + margin, derived', () => {
@@ -78,6 +79,9 @@ describe('IstioDrainedWorkload: the field case (proxy drains for 60s)', () => {
     // 8080 = 0x1F90, 9090 = 0x2382: both ports, read from /proc/net/tcp{,6}.
     expect(script).toContain('*:1F90|*:2382) gs_count=$((gs_count + 1))');
     expect(script).toContain('/proc/net/tcp /proc/net/tcp6');
+    // ...and ESTABLISHED connections Envoy accepted on its outbound port 15001 = 0x3A99.
+    expect(script).toContain('*:3A99) gs_count=$((gs_count + 1))');
+    expect(script).toContain('[ "$4" = 01 ] || continue');
     expect(shellcheck(script)).toEqual({ ok: true, output: '' });
     // The app container keeps the cdk8s-plus defaults the proxy must not get.
     const app = containerOf(dep, 'app');
@@ -118,9 +122,28 @@ describe('proxy config fields', () => {
     });
     expect(typeof proxyConfig.proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS).toBe('string');
     expect(w.plan.phase('proxy-drain').endsEarly).toBe(true);
-    expect(w.plan.phase('proxy-drain').description).toContain('when its stats cannot be read');
-    expect(w.plan.phase('proxy-drain').description).toContain('no limit of its own, the plan reserves terminationDrainDuration 30s, then SIGKILL');
+    expect(w.plan.phase('proxy-drain').description)
+      .toContain('waits MINIMUM_DRAIN_DURATION 10s, then stops Envoy at 0 active connections (or early when its stats cannot be read)');
+    // pilot-agent ignores terminationDrainDuration with exit-on-zero: only SIGKILL bounds it, and the timeline says when.
+    expect(w.plan.phase('proxy-drain').description)
+      .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at t=47s ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
+    expect(w.plan.phase('margin').description).toContain('the proxy may still be draining here: only SIGKILL stops it');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
+  });
+
+  test('exit-on-zero under a pinned, longer grace period: the timeline names the pinned SIGKILL', () => {
+    const { w, pod } = build({
+      exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(30), terminationGracePeriod: Duration.seconds(120),
+    });
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(120);
+    expect(w.plan.phase('proxy-drain').description).toContain('only SIGKILL at t=2m ends a drain that never reaches 0');
+    expect(w.plan.toString()).toMatch(/t=2m\s+SIGKILL/);
+  });
+
+  test('without exit-on-zero the drain is a fixed terminationDrainDuration, no SIGKILL wording', () => {
+    const d = build({ terminationDrainDuration: Duration.seconds(30) }).w.plan.phase('proxy-drain');
+    expect(d.endsEarly).toBe(false);
+    expect(d.description).toBe('istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration 30s');
   });
 
   test('exit-on-zero without a minimum leaves Istio default (not written)', () => {
@@ -191,7 +214,8 @@ describe('native sidecars', () => {
     expect(names).toEqual(['app']);
     expect(w.nativeSidecars).toBe(true);
     expect(w.proxyPreStop).toBeUndefined();
-    expect(w.plan.toString()).toContain('Kubernetes stops the native istio-proxy sidecar after the app exits');
+    expect(w.plan.toString()).toContain('Kubernetes stops the native istio-proxy sidecar after the app exits (no declared istio-proxy preStop needed)');
+    expect(w.plan.phase('propagate').description).toContain('the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)');
     expect(pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
     // The drain still bounds the grace period: Istio before 1.21 drains on the SIGTERM.
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 5 + 2);
@@ -287,6 +311,109 @@ describe('mistakes users make', () => {
     expect(preStopScript(containerOf(dep, 'app'))).toContain("gs_http PUT 'http://127.0.0.1:8081/actuator/shutdown?now=1&x=$HOME'");
   });
 });
+
+describe('more than one app container (nginx in front of a backend)', () => {
+  const props: Partial<IstioDrainedWorkloadProps> = {
+    containerName: 'nginx',
+    image: 'nginxinc/nginx-unprivileged:1.26-alpine',
+    ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'web', servicePort: 80 }],
+    additionalContainers: [{ name: 'orders', image: 'ghcr.io/example/orders:2.3.1', ports: [{ port: 8000, protocol: IstioProtocol.HTTP, suffix: 'backend' }] }],
+    propagation: Duration.seconds(10),
+    appShutdownTimeout: Duration.seconds(20),
+    terminationDrainDuration: Duration.seconds(60),
+  };
+
+  test('each app container waits for propagation; the proxy waits for every app port; the Service exposes the main one', () => {
+    const { dep, objects, w, pod } = build(props);
+    expect(pod.spec.containers.map((c: any) => c.name)).toEqual(['nginx', 'orders', 'istio-proxy']);
+    for (const name of ['nginx', 'orders']) {
+      const script = preStopScript(containerOf(dep, name));
+      expect(script).toContain('gs_sleep_until 10');
+      expect(script).toContain('gs_deadline=$((gs_start + 10))');
+      expect(shellcheck(script)).toEqual({ ok: true, output: '' });
+    }
+    expect(containerOf(dep, 'orders').ports).toEqual([{ containerPort: 8000, name: 'http-backend' }]);
+    expect(containerOf(dep, 'orders').image).toBe('ghcr.io/example/orders:2.3.1');
+    // 8080 = 0x1F90, 8000 = 0x1F40: the hold waits for both, until the end of the stop phase.
+    const hold = preStopScript(containerOf(dep, 'istio-proxy'));
+    expect(hold).toContain('*:1F90|*:1F40) gs_count=$((gs_count + 1))');
+    expect(hold).toContain('gs_deadline=$((gs_start + 30))');
+    expect(only(objects, 'Service').spec.ports).toEqual([{ name: 'http-web', port: 80, targetPort: 8080, appProtocol: 'http' }]);
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(10 + 20 + 60 + 2);
+    expect(w.plan.phase('propagate').description).toMatch(/^preStop of nginx, orders: wait for endpoint removal/);
+    expect(w.plan.phase('stop').description).toMatch(/^app containers \(nginx, orders\) get their stop signal and exit/);
+    expect(w.container('orders').name).toBe('orders');
+    expect(w.appContainer.name).toBe('nginx');
+  });
+
+  test('with no propagation the other containers get no preStop either', () => {
+    const { dep } = build({ ...props, propagation: Duration.seconds(0) });
+    expect(containerOf(dep, 'orders').lifecycle).toBeUndefined();
+  });
+
+  test('names and ports must be unique across the pod', () => {
+    expectError({ ...props, additionalContainers: [{ name: 'nginx', image: 'x' }] },
+      "additionalContainers[0].name 'nginx'", 'is already the name of another app container');
+    expectError({ ...props, additionalContainers: [{ name: 'istio-proxy', image: 'x' }] },
+      "additionalContainers[0].name 'istio-proxy'", "must be a DNS label (lower-case letters, digits, '-') other than 'istio-proxy'");
+    expectError({ ...props, additionalContainers: [{ name: 'orders', image: 'x', ports: [{ port: 8080, protocol: IstioProtocol.TCP, suffix: 'other' }] }] },
+      'additionalContainers[0].ports[].port 8080', 'is declared twice: the containers of a pod share one network namespace');
+    expectError({ ...props, additionalContainers: [{ name: 'orders', image: 'x', ports: [{ port: 9000, protocol: IstioProtocol.HTTP, suffix: 'web' }] }] },
+      "additionalContainers[0].ports 'http-web'", 'appears twice: give each port a unique suffix.');
+  });
+
+  test('container() refuses the declared istio-proxy, which is not an app container', () => {
+    const { w } = build(props);
+    expect(() => w.container('istio-proxy')).toThrow("test/orders: the declared 'istio-proxy' only carries a preStop");
+    expect(() => w.container('nope')).toThrow("no container named 'nope'");
+  });
+});
+
+describe('outbound connections through the proxy', () => {
+  test('waitForOutboundConnections: false watches the listening ports only', () => {
+    const { dep, w } = build({ waitForOutboundConnections: false });
+    const hold = preStopScript(containerOf(dep, 'istio-proxy'));
+    expect(hold).not.toContain('3A99');
+    expect(hold).toContain("'app sockets listening on 8080, 9090: 0'");
+    expect(w.plan.phase('stop').description).toMatch(/whose preStop returns once the app's ports are closed$/);
+  });
+
+  test('on by default, and the timeline says so', () => {
+    const { w } = build();
+    expect(w.plan.phase('stop').description).toContain("returns once the app's ports are closed and its connections out through the proxy have ended");
+    expect(w.proxyPreStop!.render()).toContain("'app sockets (listening on 8080, 9090, or connected out through :15001): 0'");
+  });
+});
+
+describe('errors name the construct path, the property, the value and the fix', () => {
+  test.each<[string, Partial<IstioDrainedWorkloadProps>, string, string]>([
+    ['pinned grace period too short', { terminationDrainDuration: Duration.seconds(60), terminationGracePeriod: Duration.seconds(30) },
+      "terminationGracePeriod 30s is shorter than the plan's 1m17s", 'lower terminationDrainDuration'],
+    ['minimum drain longer than the drain', { exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(10), minimumDrainDuration: Duration.seconds(15) },
+      'minimumDrainDuration 15s is longer than terminationDrainDuration 10s', 'Lower minimumDrainDuration to at most 10s or raise terminationDrainDuration.'],
+    ['exit-on-zero on Istio 1.11', { exitOnZeroActiveConnections: true, istioVersion: IstioVersion.of('1.11') },
+      'exitOnZeroActiveConnections true needs Istio 1.12 or newer', 'Upgrade Istio or leave exitOnZeroActiveConnections off.'],
+    ['minimum drain without exit-on-zero', { minimumDrainDuration: Duration.seconds(5) },
+      'minimumDrainDuration 5s only applies with exitOnZeroActiveConnections: true', 'Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.'],
+    ['native sidecars on Kubernetes 1.28', { nativeSidecars: true },
+      'nativeSidecars true needs kubernetesVersion 1.29 or newer', 'Raise kubernetesVersion or set nativeSidecars: false.'],
+    ['a conflicting proxy.istio.io/config', { podAnnotations: { 'proxy.istio.io/config': 'terminationDrainDuration: 30s' } },
+      "podAnnotations['proxy.istio.io/config'] sets terminationDrainDuration: '30s', but the construct derives terminationDrainDuration: '5s'",
+      'Remove terminationDrainDuration from the annotation and set terminationDrainDuration on the construct instead'],
+    ['injection turned off', { podLabels: { 'sidecar.istio.io/inject': 'false' } },
+      "podLabels['sidecar.istio.io/inject'] 'false' turns injection off", 'Remove it, or use GracefulWorkload'],
+    ['a poll interval the shell cannot keep', { portPollInterval: Duration.millis(500) },
+      'portPollInterval 0.5s must be a whole number of seconds, at least 1s', 'Use Duration.seconds(n).'],
+  ])('%s', (_name, props, what, fix) => expectError(props, what, fix));
+});
+
+/** The error starts with the construct path, then names the property and value, and ends with the fix. */
+function expectError(props: Partial<IstioDrainedWorkloadProps>, propertyAndValue: string, fix: string): void {
+  const msg = buildError(props);
+  const head = `test/orders: ${propertyAndValue}`;
+  expect(msg.slice(0, head.length)).toBe(head);
+  expect(msg).toContain(fix);
+}
 
 describe('IstioVersion', () => {
   test('parses and compares', () => {
