@@ -42,7 +42,7 @@ export interface ExampleWorkload {
 export function buildExampleApp(app: App): ExampleWorkload[] {
   const web = new WebApiChart(app, 'web-api');
   const istio = new IstioOrdersChart(app, 'istio-orders');
-  return [{ name: 'web-api', plan: web.workload.plan }, { name: 'istio-orders', plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }, { name: 'envoy-gateway', plan: new EnvoyGatewayChart(app, 'envoy-gateway').gateway.plan }, ...new RegistryChart(app, 'soa-test').workloads];
+  return [{ name: 'web-api', plan: web.workload.plan }, { name: `istio-orders, proxy.istio.io/config: {${istio.workload.proxyConfig.trim().split('\n').join(', ')}}`, plan: istio.workload.plan }, { name: 'web-nginx', plan: new NginxChart(app, 'web-nginx').nginx.plan }, { name: 'envoy-gateway', plan: new EnvoyGatewayChart(app, 'envoy-gateway').gateway.plan }, ...new RegistryChart(app, 'soa-test').workloads];
 }
 
 if (require.main === module) {
