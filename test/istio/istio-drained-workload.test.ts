@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { HttpMethod, IstioDrainedWorkload, IstioDrainedWorkloadProps, IstioProtocol, IstioVersion, KubernetesVersion } from '../../src';
@@ -129,6 +131,14 @@ describe('proxy config fields', () => {
       .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at t=47s ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
     expect(w.plan.phase('margin').description).toContain('the proxy may still be draining here: only SIGKILL stops it');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
+  });
+
+  test('docs/istio.md quotes the exit-on-zero rows exactly as the plan renders them', () => {
+    const rows = build({ exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(30) }).w.plan.toString().split('\n');
+    const doc = fs.readFileSync(path.join(__dirname, '../../docs/istio.md'), 'utf8');
+    const quoted = rows.filter(r => /proxy-drain|margin/.test(r)).map(r => `  ${r.trimStart()}`);
+    expect(quoted).toHaveLength(2);
+    for (const r of quoted) expect(doc).toContain(r);
   });
 
   test('exit-on-zero under a pinned, longer grace period: the timeline names the pinned SIGKILL', () => {
