@@ -173,6 +173,11 @@ export class Step {
         '  gs_s=$((gs_until - gs_now))',
         `  if [ "$gs_s" -gt ${interval} ]; then gs_s=${interval}; fi`,
         '  sleep "$gs_s"',
+        // At the script's own deadline nothing more can be asked: report the last answer, not "not attempted".
+        '  if [ "$(date +%s)" -ge "$gs_deadline" ]; then',
+        `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
+        '    break',
+        '  fi',
         'done',
       ];
     });

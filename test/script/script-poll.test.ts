@@ -244,3 +244,19 @@ describe('PollProbe.establishedTcpConnections', () => {
   });
 });
 
+describe('the poll loop at the script deadline', () => {
+  test('reports the last answer, not a probe that had no time left', async () => {
+    // Like an HTTP probe: with no time left (gs_cap 0) it cannot ask, so it cannot tell.
+    const busy: IPollProbe = {
+      description: 'busy things',
+      usesHttp: false,
+      renderBody: () => 'if [ "$(gs_cap 1)" -lt 1 ]; then gs_why=\'no time left\'; return 1; fi\ngs_count=1\nreturn 0',
+    };
+    const all = await Promise.all(SHELLS.map(shell => runScript(script(2, Step.pollUntilZero({ probe: busy })).render(), { shell })));
+    for (const r of all) {
+      expect(r.messages.slice(-2)).toEqual(['busy things: deadline reached at 1', 'done']);
+      expect(r.messages.join('\n')).not.toContain('no time left');
+    }
+  });
+});
+
