@@ -164,7 +164,7 @@ export interface IstioDrainedWorkloadProps {
   readonly securityContext?: kplus.ContainerSecurityContextProps;
   /**
    * How long endpoint removal takes to reach kube-proxy, ingresses and the other sidecars
-   * (whole seconds). The app's preStop waits this long, serving as usual.
+   * (whole seconds). Every app container's preStop waits this long, serving as usual.
    * @default Duration.seconds(5)
    */
   readonly propagation?: Duration;
@@ -226,7 +226,8 @@ export interface IstioDrainedWorkloadProps {
    */
   readonly nativeSidecars?: boolean;
   /**
-   * How often the `istio-proxy` preStop checks whether the app's ports are closed (whole seconds).
+   * How often the `istio-proxy` preStop checks whether the app's ports are closed and its
+   * outbound connections have ended (whole seconds).
    * @default Duration.seconds(1)
    */
   readonly portPollInterval?: Duration;
@@ -266,9 +267,11 @@ export interface IstioDrainedWorkloadProps {
  *   `terminationDrainDuration` + margin, so the drain is never cut by SIGKILL;
  * - writes `proxy.istio.io/config` (`terminationDrainDuration`, optionally
  *   `holdApplicationUntilProxyStarts` and exit-on-zero) merged with the user's own;
- * - gives the app a preStop that waits for endpoint propagation, then calls its shutdown endpoint;
+ * - gives the app a preStop that waits for endpoint propagation, then calls its shutdown endpoint
+ *   (and `additionalContainers`, e.g. a backend behind nginx, the same propagation wait);
  * - with ordinary sidecars, declares an `istio-proxy` container holding only a preStop that waits
- *   until the app's ports are closed (bounded by the end of the app's stop phase). Istio merges a
+ *   until every app container's ports are closed and the app's connections out through Envoy's
+ *   outbound port 15001 have ended (bounded by the end of the app's stop phase). Istio merges a
  *   container of that name in the pod spec into the injected one ("Customizing injection",
  *   istio.io/latest/docs/setup/additional-setup/sidecar-injection/#customizing-injection; the
  *   merge is `reapplyOverwrittenContainers` in istio/istio `pkg/kube/inject/inject.go`, where
