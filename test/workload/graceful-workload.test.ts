@@ -1,5 +1,6 @@
-import { Duration, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import { GracefulWorkload, KubernetesVersion, PosixScript, PreStopHook, ShutdownPlan, Step } from '../../src';
+import { addJsonRewrite } from '../../src/workload/schema-escape';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
 function build(version?: KubernetesVersion) {
@@ -89,5 +90,17 @@ describe('GracefulWorkload', () => {
     const w = new GracefulWorkload(chart, 'web', { plan: ShutdownPlan.standard(), shareProcessNamespace: true });
     w.addContainer({ name: 'app', image: 'example/app:1' });
     expect(only(synthValid(chart), 'Deployment').spec.template.spec.shareProcessNamespace).toBe(true);
+  });
+});
+
+describe('addJsonRewrite', () => {
+  test('one toJson wrapper; rewrites run in the order added, each name once', () => {
+    const chart = Testing.chart();
+    const obj = new ApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', data: { trail: '' } });
+    addJsonRewrite(obj, 'a', j => ({ ...j, data: { trail: `${j.data.trail}a` } }));
+    addJsonRewrite(obj, 'b', j => ({ ...j, data: { trail: `${j.data.trail}b` } }));
+    addJsonRewrite(obj, 'a', j => ({ ...j, data: { trail: `${j.data.trail}A` } }));
+    expect(obj.toJson().data.trail).toBe('ab');
+    expect(Testing.synth(chart)[0].data.trail).toBe('ab');
   });
 });
