@@ -270,10 +270,11 @@ export class ShutdownPlan {
     const misfit = this.phases.findIndex((p, i) => this.starts[i] + p.bound.toMilliseconds() > pinnedMs);
     const p = this.phases[misfit];
     const where = `the ${p.name} phase (t=${formatMillis(this.starts[misfit])}..${formatMillis(this.starts[misfit] + p.bound.toMilliseconds())}) does not fit before SIGKILL at t=${formatMillis(pinnedMs)}`;
-    // Suggest lowering the largest adjustable bound among the phases that run past SIGKILL or lead up to it.
-    const adjustable = this.phases.filter(x => x.boundProperty && x.bound.toMilliseconds() > 0)
-      .sort((a, b) => b.bound.toMilliseconds() - a.bound.toMilliseconds());
-    const lower = adjustable.length > 0 ? `lower ${adjustable[0].boundProperty}` : `shorten the ${p.name} phase`;
+    // Name the property of the phase that does not fit; when it has none, the largest adjustable bound.
+    const adjustable = (x: ShutdownPhase) => x.boundProperty !== undefined && x.bound.toMilliseconds() > 0;
+    const largest = this.phases.filter(adjustable).sort((a, b) => b.bound.toMilliseconds() - a.bound.toMilliseconds());
+    const target = adjustable(p) ? p : largest[0];
+    const lower = target ? `lower ${target.boundProperty}` : `shorten the ${p.name} phase`;
     return `${prop} ${formatMillis(pinnedMs)} is shorter than the plan's ${formatMillis(requiredSeconds * 1000)}: ${sum}; ${where}. Raise ${prop} to at least ${formatMillis(requiredSeconds * 1000)} or ${lower}.`;
   }
 }

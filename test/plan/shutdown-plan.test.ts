@@ -257,3 +257,17 @@ describe('timeline rendering', () => {
     expect(ShutdownPlan.standard().toMermaid().split('\n')[1]).toBe('  title Shutdown plan (terminationGracePeriodSeconds=12)');
   });
 });
+
+describe('the fix a too-short grace period names', () => {
+  const timed = (kind: PhaseKind, name: string, seconds: number, boundProperty?: string) =>
+    ({ kind, name, description: name, bound: Duration.seconds(seconds), boundProperty });
+  test('the property of the phase that does not fit, even when another phase is larger', () => {
+    const props = { phases: [timed(PhaseKind.PROPAGATE, 'propagate', 40, 'propagation'), timed(PhaseKind.DRAIN, 'keepalive', 5, 'keepaliveTimeout')], terminationGracePeriod: Duration.seconds(42) };
+    expect(() => new ShutdownPlan(props)).toThrow(/the keepalive phase \(t=40s\.\.45s\) does not fit before SIGKILL at t=42s\. Raise terminationGracePeriod to at least 45s or lower keepaliveTimeout\.$/);
+  });
+  test('the largest adjustable bound when the misfit phase has no property', () => {
+    const props = { phases: [timed(PhaseKind.PROPAGATE, 'propagate', 40, 'propagation'), timed(PhaseKind.MARGIN, 'margin', 5)], terminationGracePeriod: Duration.seconds(42) };
+    expect(() => new ShutdownPlan(props)).toThrow(/or lower propagation\.$/);
+  });
+});
+
