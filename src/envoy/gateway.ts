@@ -237,6 +237,11 @@ export class GracefulEnvoyGateway extends Construct {
 
   private readonly readinessTimeoutSeconds: number;
 
+  /**
+   * @param scope the chart or construct to add the gateway to
+   * @param id the construct id; names the Deployment, Service and budget
+   * @param props the image, listeners, admin endpoint and drain timings
+   */
   public constructor(scope: Construct, id: string, props: GracefulEnvoyGatewayProps) {
     super(scope, id);
     const v = withConstructPath(this, () => validate(props));

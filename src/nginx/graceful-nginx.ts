@@ -198,6 +198,11 @@ export class GracefulNginx extends Construct {
   /** The cut-over mode. */
   public readonly cutOver: NginxCutOver;
 
+  /**
+   * @param scope the chart or construct to add nginx to
+   * @param id the construct id; names the Deployment, ConfigMap, Service and budget
+   * @param props the image, cut-over mode, keep-alive and drain timings, and server config
+   */
   public constructor(scope: Construct, id: string, props: GracefulNginxProps = {}) {
     super(scope, id);
     const fail = (property: string, value: unknown, fix: string): never => {

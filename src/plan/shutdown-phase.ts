@@ -82,7 +82,10 @@ export class ShutdownPhase {
     this.boundProperty = props.boundProperty;
   }
 
-  /** `drain 30s`, as used in sums. */
+  /**
+   * The phase as used in sums.
+   * @returns the name and bound, e.g. `drain 30s`
+   */
   public toString(): string {
     return `${this.name} ${formatDuration(this.bound)}`;
   }

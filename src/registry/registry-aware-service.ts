@@ -127,6 +127,11 @@ export class RegistryAwareService extends Construct {
   /** How the app waits for the sidecar, in the SIDECAR placement. */
   public readonly appWait?: AppWait;
 
+  /**
+   * @param scope the chart or construct to add the service to
+   * @param id the construct id; names the Deployment, Service and budget
+   * @param props the registry, the app container, the placement and the timings
+   */
   public constructor(scope: Construct, id: string, props: RegistryAwareServiceProps) {
     super(scope, id);
     const version = props.kubernetesVersion ?? KubernetesVersion.V1_28;
