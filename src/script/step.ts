@@ -173,11 +173,14 @@ export class Step {
         '  gs_s=$((gs_until - gs_now))',
         `  if [ "$gs_s" -gt ${interval} ]; then gs_s=${interval}; fi`,
         '  sleep "$gs_s"',
-        // At the script's own deadline nothing more can be asked: report the last answer, not "not attempted".
-        '  if [ "$(date +%s)" -ge "$gs_deadline" ]; then',
-        `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
-        '    break',
-        '  fi',
+        // An HTTP probe cannot ask anything at the script's own deadline (no time left): report its
+        // last answer rather than "not attempted". Probes that read files ask once more.
+        ...(options.probe.usesHttp ? [
+          '  if [ "$(date +%s)" -ge "$gs_deadline" ]; then',
+          `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
+          '    break',
+          '  fi',
+        ] : []),
         'done',
       ];
     });

@@ -245,11 +245,11 @@ describe('PollProbe.establishedTcpConnections', () => {
 });
 
 describe('the poll loop at the script deadline', () => {
-  test('reports the last answer, not a probe that had no time left', async () => {
+  test('an HTTP probe reports its last answer, not a call it had no time left to make', async () => {
     // Like an HTTP probe: with no time left (gs_cap 0) it cannot ask, so it cannot tell.
     const busy: IPollProbe = {
       description: 'busy things',
-      usesHttp: false,
+      usesHttp: true,
       renderBody: () => 'if [ "$(gs_cap 1)" -lt 1 ]; then gs_why=\'no time left\'; return 1; fi\ngs_count=1\nreturn 0',
     };
     const all = await Promise.all(SHELLS.map(shell => runScript(script(2, Step.pollUntilZero({ probe: busy })).render(), { shell })));
