@@ -22,6 +22,23 @@ export interface PosixScriptProps {
 /** Where the log goes when `GS_LOG_TARGET` is unset: PID 1's stdout, so `kubectl logs` shows the drain. */
 export const DEFAULT_LOG_TARGET = '/proc/1/fd/1';
 
+// SC2034: gs_ok, gs_poll and gs_body are there for the steps that follow.
+// SC2016: every literal is single-quoted on purpose, `$` in it included.
+// SC2317: shellcheck 0.9 takes helpers called only inside $(...) for unreachable code.
+const HEADER_COMMENT = '# shellcheck disable=SC2034,SC2016,SC2317';
+
+/** The lines after the per-script header, the same in every script. */
+const PRELUDE = [
+  `gs_log_target=\${GS_LOG_TARGET:-${DEFAULT_LOG_TARGET}}`,
+  // Commands write their output to the log; /dev/stderr when PID 1's stdout is not writable.
+  'if { true >>"$gs_log_target"; } 2>/dev/null; then gs_cmd_out=$gs_log_target; else gs_cmd_out=/dev/stderr; fi',
+  'gs_ok=1',
+  'gs_poll=zero',
+  CORE_FUNCTIONS,
+  '',
+].join('\n');
+const PRELUDE_WITH_HTTP = `${PRELUDE}${HTTP_FUNCTIONS}\ngs_http_detect\n`;
+
 /**
  * A POSIX sh script for a preStop hook or a sidecar, built from steps. It runs unchanged in dash,
  * bash and busybox ash, quotes every value through `Shell.quote`, logs each step as
@@ -65,32 +82,21 @@ export class PosixScript {
   public render(): string {
     let n = 0;
     const ctx: RenderContext = { next: () => ++n, deadlineSeconds: this.deadlineSeconds };
-    const body = this.steps.flatMap(s => s._render(ctx));
-    const http = this.usesHttp;
-    return [
-      '#!/bin/sh',
-      `# cdk8s-graceful-shutdown: ${this.name}`,
-      // SC2034: gs_ok, gs_poll and gs_body are there for the steps that follow.
-      // SC2016: every literal is single-quoted on purpose, `$` in it included.
-      // SC2317: shellcheck 0.9 takes helpers called only inside $(...) for unreachable code.
-      '# shellcheck disable=SC2034,SC2016,SC2317',
-      `# Returns within ${this.deadlineSeconds}s of starting. Logs go to PID 1's stdout (override: GS_LOG_TARGET).`,
-      `gs_name=${Shell.quote(this.name)}`,
-      'gs_start=$(date +%s)',
-      `gs_deadline=$((gs_start + ${this.deadlineSeconds}))`,
-      `gs_log_target=\${GS_LOG_TARGET:-${DEFAULT_LOG_TARGET}}`,
-      // Commands write their output to the log; /dev/stderr when PID 1's stdout is not writable.
-      'if { true >>"$gs_log_target"; } 2>/dev/null; then gs_cmd_out=$gs_log_target; else gs_cmd_out=/dev/stderr; fi',
-      'gs_ok=1',
-      'gs_poll=zero',
-      CORE_FUNCTIONS,
-      ...(http ? [HTTP_FUNCTIONS, 'gs_http_detect'] : []),
-      `gs_log ${Shell.quote(`start (deadline t=${this.deadlineSeconds}s)${http ? ', http via ' : ''}`)}${http ? '"$gs_http_tool"' : ''}`,
-      ...body,
-      "gs_log 'done'",
-      'exit 0',
-      '',
-    ].join('\n');
+    const body: string[] = [];
+    let http = false;
+    for (const step of this.steps) {
+      body.push(...step._render(ctx));
+      http = http || step.usesHttp;
+    }
+    // Synthesis renders one script per container of every workload: the constant parts are
+    // joined once, at module load, and only the few lines that vary are built here.
+    return `#!/bin/sh\n# cdk8s-graceful-shutdown: ${this.name}\n${HEADER_COMMENT}\n`
+      + `# Returns within ${this.deadlineSeconds}s of starting. Logs go to PID 1's stdout (override: GS_LOG_TARGET).\n`
+      + `gs_name=${Shell.quote(this.name)}\ngs_start=$(date +%s)\ngs_deadline=$((gs_start + ${this.deadlineSeconds}))\n`
+      + (http ? PRELUDE_WITH_HTTP : PRELUDE)
+      + `gs_log ${Shell.quote(`start (deadline t=${this.deadlineSeconds}s)${http ? ', http via ' : ''}`)}${http ? '"$gs_http_tool"' : ''}\n`
+      + (body.length > 0 ? `${body.join('\n')}\n` : '')
+      + "gs_log 'done'\nexit 0\n";
   }
 
   /** The exec command that runs the script: `['/bin/sh', '-c', text]`. */
