@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as cdk8s from 'cdk8s';
 import * as ts from 'typescript';
 import * as lib from '../../src';
 
@@ -19,7 +20,7 @@ test("the README's usage example runs and prints the timeline the README shows",
   const previous = process.env.CDK8S_OUTDIR;
   process.env.CDK8S_OUTDIR = outdir;
   try {
-    const modules: Record<string, unknown> = { 'cdk8s': require('cdk8s'), 'cdk8s-graceful-shutdown': lib };
+    const modules: Record<string, unknown> = { 'cdk8s': cdk8s, 'cdk8s-graceful-shutdown': lib };
     const fakeRequire = (name: string) => {
       if (!(name in modules)) throw new Error(`the README example imports ${name}`);
       return modules[name];
