@@ -5,9 +5,12 @@
  * has no L2 one) from literal values, the way a hand-written app spells out each field.
  * Values are read once, outside the timed loop.
  */
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+
+/** Fields cdk8s-plus sets on every container. */
+const CONTAINER_DEFAULTS = ['resources', 'securityContext', 'imagePullPolicy'];
 
 const seconds = (n: number | undefined) => (n === undefined ? undefined : Duration.seconds(n));
 
@@ -102,7 +105,7 @@ export function buildByHand(scope: Construct, id: string, objects: any[]): void 
   const group = new Construct(scope, id);
   const configMaps = new Map<string, kplus.ConfigMap>();
   for (const o of objects.filter(x => x.kind === 'ConfigMap')) {
-    configMaps.set(o.metadata.name, new kplus.ConfigMap(group, `cm-${o.metadata.name}`, { data: o.data }));
+    configMaps.set(o.metadata.name, new kplus.ConfigMap(group, `cm${configMaps.size}`, { data: o.data }));
   }
   let deployment: kplus.Deployment | undefined;
   for (const o of objects) {
@@ -137,21 +140,32 @@ export function buildByHand(scope: Construct, id: string, objects: any[]): void 
           else if (v.configMap) volumes.set(v.name, kplus.Volume.fromConfigMap(group, `vol-${v.name}`, configMaps.get(v.configMap.name) ?? kplus.ConfigMap.fromConfigMapName(group, `ref-${v.name}`, v.configMap.name), { name: v.name }));
           else throw new Error(`volume ${JSON.stringify(v)}`);
         }
-        const add = (c: any, init: boolean) => {
+        const add = (c: any, init: boolean, index: number) => {
           const container = init ? d.addInitContainer(containerProps(group, c)) : d.addContainer(containerProps(group, c));
           for (const m of c.volumeMounts ?? []) container.mount(m.mountPath, volumes.get(m.name)!, { readOnly: m.readOnly, subPath: m.subPath });
+          // cdk8s-plus gives every container these defaults; a container that must not carry them
+          // (Istio's declared istio-proxy, which Istio merges into the injected one) gets them
+          // removed by patch, as a hand-written app would have to.
+          for (const field of CONTAINER_DEFAULTS) {
+            if (c[field] === undefined) ApiObject.of(d).addJsonPatch(JsonPatch.remove(`/spec/template/spec/${init ? 'initContainers' : 'containers'}/${index}/${field}`));
+          }
         };
-        for (const c of spec.containers ?? []) add(c, false);
-        for (const c of spec.initContainers ?? []) add(c, true);
+        (spec.containers ?? []).forEach((c: any, i: number) => add(c, false, i));
+        (spec.initContainers ?? []).forEach((c: any, i: number) => add(c, true, i));
         break;
       }
-      case 'Service':
-        new kplus.Service(group, 'Service', {
+      case 'Service': {
+        const service = new kplus.Service(group, 'Service', {
           selector: deployment,
           type: o.spec.type as kplus.ServiceType,
           ports: o.spec.ports.map((p: any) => ({ port: p.port, targetPort: p.targetPort, name: p.name, nodePort: p.nodePort, protocol: p.protocol })),
         });
+        // appProtocol is in the 1.28 schema but not in cdk8s-plus-28's ServicePort: by patch.
+        o.spec.ports.forEach((p: any, i: number) => {
+          if (p.appProtocol !== undefined) ApiObject.of(service).addJsonPatch(JsonPatch.add(`/spec/ports/${i}/appProtocol`, p.appProtocol));
+        });
         break;
+      }
       case 'PodDisruptionBudget':
         new kplus.k8s.KubePodDisruptionBudget(group, 'Budget', {
           spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(o.spec.maxUnavailable), selector: o.spec.selector },
