@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
 import { Shell } from './shell';
 import { RenderContext, Step } from './step';
+import { keyOf } from './value-key';
 
 /** Props of a {@link PosixScript}. */
 export interface PosixScriptProps {
@@ -38,6 +39,10 @@ const PRELUDE = [
   '',
 ].join('\n');
 const PRELUDE_WITH_HTTP = `${PRELUDE}${HTTP_FUNCTIONS}\ngs_http_detect\n`;
+
+/** Rendered scripts by value key (see `Step._key`); emptied when full, so memory stays bounded. */
+const RENDERED = new Map<string, string>();
+const RENDERED_MAX = 500;
 
 /**
  * A POSIX sh script for a preStop hook or a sidecar, built from steps. It runs unchanged in dash,
@@ -78,8 +83,24 @@ export class PosixScript {
     return this.steps.some(s => s.usesHttp);
   }
 
-  /** The script text. */
+  /**
+   * The script text. Equal scripts (the same name, deadline and step values) render to the same
+   * string instance: platforms synthesize many workloads with equal scripts, and a 6-10 KB text
+   * built, kept and serialized once per workload was a large share of what synthesis cost.
+   */
   public render(): string {
+    let key = keyOf('S', this.name, this.deadlineSeconds);
+    for (const step of this.steps) key += step._key();
+    let text = RENDERED.get(key);
+    if (text === undefined) {
+      text = this.renderText();
+      if (RENDERED.size >= RENDERED_MAX) RENDERED.clear();
+      RENDERED.set(key, text);
+    }
+    return text;
+  }
+
+  private renderText(): string {
     let n = 0;
     const ctx: RenderContext = { next: () => ++n, deadlineSeconds: this.deadlineSeconds };
     const body: string[] = [];

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { HttpCallOptions, renderHttpArgs } from './http';
 import { IPollProbe } from './probe';
 import { Shell } from './shell';
+import { keyOf } from './value-key';
 import { formatDuration } from '../plan/duration-format';
 
 /** Options of {@link Step.pollUntilZero}. */
@@ -46,13 +47,13 @@ export interface RenderContext {
 export class Step {
   /** Writes `t=<s> <name>: <message>` to the log. */
   public static log(message: string): Step {
-    return new Step(false, () => [`gs_log ${Shell.quote(message)}`]);
+    return Step.fixed(false, () => [`gs_log ${Shell.quote(message)}`]);
   }
 
   /** Sleeps for `duration` (whole seconds), cut short by the deadline. */
   public static sleep(duration: Duration, reason: string): Step {
     const s = wholeSeconds(duration, 'sleep');
-    return new Step(false, () => [
+    return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`sleep ${formatDuration(duration)}: ${reason}`)}`,
       `gs_sleep_until $(($(date +%s) - gs_start + ${s}))`,
     ]);
@@ -61,7 +62,7 @@ export class Step {
   /** Sleeps until `at` (whole seconds) after the script started: plan phases end at fixed offsets. */
   public static sleepUntil(at: Duration, reason: string): Step {
     const s = wholeSeconds(at, 'sleepUntil');
-    return new Step(false, () => [
+    return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`wait until t=${s}s: ${reason}`)}`,
       `gs_sleep_until ${s}`,
     ]);
@@ -72,7 +73,7 @@ export class Step {
     const timeout = wholeSeconds(call.timeout ?? Duration.seconds(2), 'http timeout');
     if (timeout < 1) throw new Error('http timeout must be at least 1s.');
     const what = call.description ?? `${call.method} ${call.url.display}`;
-    return new Step(true, () => [
+    return Step.fixed(true, () => [
       `if gs_body=$(gs_http ${renderHttpArgs(call, `"$(gs_cap ${timeout})"`)} 2>/dev/null); then`,
       '  gs_ok=1',
       `  gs_log ${Shell.quote(`${what}: ok`)}`,
@@ -94,7 +95,7 @@ export class Step {
     if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
     const timeout = wholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout');
     const argv = command.map(a => Shell.quote(a)).join(' ');
-    return new Step(false, () => [
+    return Step.fixed(false, () => [
       `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
       '  gs_ok=1',
       `  gs_log ${Shell.quote(`${description}: ok`)}`,
@@ -121,13 +122,17 @@ export class Step {
     if (interval < 1) throw new Error('poll interval must be at least 1s.');
     const until = options.until ? wholeSeconds(options.until, 'poll until') : undefined;
     const what = options.description ?? options.probe.description;
-    return new Step(options.probe.usesHttp, ctx => {
+    const usesHttp = options.probe.usesHttp;
+    // The probe's body, asked for once, at the first render: the value key and the text use it.
+    let body: string | undefined;
+    const probeBody = () => (body ??= options.probe.renderBody());
+    return new Step(usesHttp, ctx => {
       const fn = `gs_probe_${ctx.next()}`;
       const untilS = Math.min(until ?? ctx.deadlineSeconds, ctx.deadlineSeconds);
       const q = (s: string) => Shell.quote(s);
       return [
         `${fn}() {`,
-        ...options.probe.renderBody().split('\n').map(l => `  ${l}`),
+        ...probeBody().split('\n').map(l => `  ${l}`),
         '}',
         `gs_log ${q(`waiting until ${what} is 0 (every ${interval}s, until t=${untilS}s)`)}`,
         `gs_until=$((gs_start + ${untilS}))`,
@@ -175,7 +180,7 @@ export class Step {
         '  sleep "$gs_s"',
         // An HTTP probe cannot ask anything at the script's own deadline (no time left): report its
         // last answer rather than "not attempted". Probes that read files ask once more.
-        ...(options.probe.usesHttp ? [
+        ...(usesHttp ? [
           '  if [ "$(date +%s)" -ge "$gs_deadline" ]; then',
           `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
           '    break',
@@ -183,7 +188,7 @@ export class Step {
         ] : []),
         'done',
       ];
-    });
+    }, () => keyOf('P', probeBody(), interval, until ?? '', what, usesHttp));
   }
 
   /** Runs `steps` only when the last HTTP call or command failed (`gs_ok` is not 1). */
@@ -197,26 +202,50 @@ export class Step {
   }
 
   private static guarded(test: string, steps: Step[]): Step {
-    return new Step(steps.some(s => s.usesHttp), ctx => [
+    const inner = [...steps];
+    return new Step(inner.some(s => s.usesHttp), ctx => [
       `if ${test}; then`,
-      ...steps.flatMap(s => s._render(ctx)).map(l => `  ${l}`),
+      ...inner.flatMap(s => s._render(ctx)).map(l => `  ${l}`),
       '  :',
       'fi',
-    ]);
+    ], () => keyOf('G', test, ...inner.map(s => s._key())));
+  }
+
+  /**
+   * A step whose text does not depend on the script it is in: rendered once, at the first render,
+   * and its text is its value key.
+   */
+  private static fixed(usesHttp: boolean, render: () => string[]): Step {
+    let lines: string[] | undefined;
+    const text = () => (lines ??= render());
+    return new Step(usesHttp, text, () => keyOf('F', ...text()));
   }
 
   /** Whether the step makes HTTP calls (the script then carries the HTTP helper). */
   public readonly usesHttp: boolean;
   private readonly renderer: (ctx: RenderContext) => string[];
+  private readonly keyer: () => string;
+  private key?: string;
 
-  private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[]) {
+  private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[], keyer: () => string) {
     this.usesHttp = usesHttp;
     this.renderer = renderer;
+    this.keyer = keyer;
   }
 
   /** @internal */
   public _render(ctx: RenderContext): string[] {
     return this.renderer(ctx);
+  }
+
+  /**
+   * The step's value key: equal keys render equal text in equal scripts (same position, same
+   * deadline). It holds every input of the text except what the script gives (the deadline,
+   * function numbers), so {@link PosixScript} can reuse the text of an equal script.
+   * @internal
+   */
+  public _key(): string {
+    return (this.key ??= `${this.usesHttp ? 'h' : 'n'}${this.keyer()}`);
   }
 }
 
