@@ -64,14 +64,14 @@ export function derivedProxyConfigObject(c: DerivedProxyConfig): Record<string, 
  */
 export function renderProxyConfig(c: DerivedProxyConfig, existing?: string): string {
   const derived = derivedProxyConfigObject(c);
-  if (existing === undefined || existing.trim() === '') return stringify(derived);
+  if (existing === undefined || existing.trim() === '') return derivedYaml(derived);
   let user: unknown;
   try {
     user = parse(existing);
   } catch (e) {
     throw new Error(`podAnnotations['${PROXY_CONFIG_ANNOTATION}'] is not valid YAML (${(e as Error).message.split('\n')[0]}). Fix the annotation or remove it.`);
   }
-  if (user === null || user === undefined) return stringify(derived);
+  if (user === null || user === undefined) return derivedYaml(derived);
   if (!isMapping(user)) {
     throw new Error(`podAnnotations['${PROXY_CONFIG_ANNOTATION}'] must be a YAML mapping of ProxyConfig fields, not ${JSON.stringify(user)}.`);
   }
@@ -103,6 +103,23 @@ export function renderProxyConfig(c: DerivedProxyConfig, existing?: string): str
     }
   }
   return stringify(merged);
+}
+
+/**
+ * YAML of the derived fields alone, by value: a few small strings and booleans, whose YAML is the
+ * same for equal JSON. `yaml.stringify` cost tens of microseconds per workload; a platform has
+ * few distinct proxy configs. Bounded, so memory stays small.
+ */
+const DERIVED_YAML = new Map<string, string>();
+function derivedYaml(derived: Record<string, unknown>): string {
+  const key = JSON.stringify(derived);
+  let text = DERIVED_YAML.get(key);
+  if (text === undefined) {
+    text = stringify(derived);
+    if (DERIVED_YAML.size >= 500) DERIVED_YAML.clear();
+    DERIVED_YAML.set(key, text);
+  }
+  return text;
 }
 
 function assertSame(path: string, theirs: unknown, ours: unknown): void {
