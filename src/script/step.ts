@@ -123,16 +123,13 @@ export class Step {
     const until = options.until ? wholeSeconds(options.until, 'poll until') : undefined;
     const what = options.description ?? options.probe.description;
     const usesHttp = options.probe.usesHttp;
-    // The probe's body, asked for once, at the first render: the value key and the text use it.
-    let body: string | undefined;
-    const probeBody = () => (body ??= options.probe.renderBody());
     return new Step(usesHttp, ctx => {
       const fn = `gs_probe_${ctx.next()}`;
       const untilS = Math.min(until ?? ctx.deadlineSeconds, ctx.deadlineSeconds);
       const q = (s: string) => Shell.quote(s);
       return [
         `${fn}() {`,
-        ...probeBody().split('\n').map(l => `  ${l}`),
+        ...options.probe.renderBody().split('\n').map(l => `  ${l}`),
         '}',
         `gs_log ${q(`waiting until ${what} is 0 (every ${interval}s, until t=${untilS}s)`)}`,
         `gs_until=$((gs_start + ${untilS}))`,
@@ -188,7 +185,7 @@ export class Step {
         ] : []),
         'done',
       ];
-    }, () => keyOf('P', probeBody(), interval, until ?? '', what, usesHttp));
+    }, () => keyOf('P', options.probe.renderBody(), interval, until ?? '', what, usesHttp));
   }
 
   /** Runs `steps` only when the last HTTP call or command failed (`gs_ok` is not 1). */
@@ -211,21 +208,15 @@ export class Step {
     ], () => keyOf('G', test, ...inner.map(s => s._key())));
   }
 
-  /**
-   * A step whose text does not depend on the script it is in: rendered once, at the first render,
-   * and its text is its value key.
-   */
+  /** A step whose text does not depend on the script it is in: its text is its value key. */
   private static fixed(usesHttp: boolean, render: () => string[]): Step {
-    let lines: string[] | undefined;
-    const text = () => (lines ??= render());
-    return new Step(usesHttp, text, () => keyOf('F', ...text()));
+    return new Step(usesHttp, render, () => keyOf('F', ...render()));
   }
 
   /** Whether the step makes HTTP calls (the script then carries the HTTP helper). */
   public readonly usesHttp: boolean;
   private readonly renderer: (ctx: RenderContext) => string[];
   private readonly keyer: () => string;
-  private key?: string;
 
   private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[], keyer: () => string) {
     this.usesHttp = usesHttp;
@@ -241,11 +232,13 @@ export class Step {
   /**
    * The step's value key: equal keys render equal text in equal scripts (same position, same
    * deadline). It holds every input of the text except what the script gives (the deadline,
-   * function numbers), so {@link PosixScript} can reuse the text of an equal script.
+   * function numbers), so {@link PosixScript} can reuse the text of an equal script. Built when
+   * asked and not kept: a construct keeps its scripts, and a key per step and workload was memory
+   * every garbage collection walked.
    * @internal
    */
   public _key(): string {
-    return (this.key ??= `${this.usesHttp ? 'h' : 'n'}${this.keyer()}`);
+    return `${this.usesHttp ? 'h' : 'n'}${this.keyer()}`;
   }
 }
 
