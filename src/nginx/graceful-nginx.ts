@@ -9,6 +9,7 @@ import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './conn
 import { NginxCutOver } from './cut-over';
 import { assertPort, checkUserNginxConf, renderNginxConf } from './nginx-conf';
 import { nginxStartCommand } from './start-command';
+import { intern } from '../script/value-key';
 
 /**
  * Where GracefulNginx puts things inside the container. Each directory is its own volume: the
@@ -322,7 +323,7 @@ export class GracefulNginx extends Construct {
         const problems = checkUserNginxConf(props.servers, limits);
         if (problems.length > 0) throw new Error(`${this.node.path}: servers do not fit the shutdown plan: ${problems.join('; ')}.`);
       }
-      this.nginxConf = renderNginxConf({
+      this.nginxConf = intern(renderNginxConf({
         port: this.port,
         keepaliveTimeoutSeconds: this.keepaliveTimeoutSeconds,
         keepaliveTimeSeconds: this.keepaliveTimeSeconds,
@@ -331,7 +332,7 @@ export class GracefulNginx extends Construct {
         tempDir: NginxPaths.TEMP_DIR,
         servers: props.servers,
         accessLog: props.accessLog,
-      });
+      }));
     }
 
     // preStop

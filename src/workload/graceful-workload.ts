@@ -6,6 +6,7 @@ import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStopHook } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
+import { intern } from '../script/value-key';
 
 /** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
 export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
@@ -80,7 +81,7 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 export class GracefulWorkload extends Construct {
   /** The value of the `graceful-shutdown.cdk8s.io/plan` pod annotation for a plan: JSON of its phases. */
   public static planAnnotation(plan: ShutdownPlan): string {
-    return JSON.stringify(planAnnotation(plan));
+    return intern(JSON.stringify(planAnnotation(plan)));
   }
 
   /** The plan. */
