@@ -1,6 +1,6 @@
 import { HttpMethod } from '../script';
 import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
-import { PresentWhen, statusPresenceProbe } from './probes';
+import { statusPresenceProbe } from './probes';
 import { RegistryHeader } from './secret';
 import { checkUrl, placeholdersIn, requireText, userWord } from './url';
 
@@ -68,7 +68,6 @@ export class Confirmation {
         url: userWord(check),
         headers: bound.headers,
         timeoutSeconds: t,
-        presentWhen: text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS,
         text: text === undefined ? undefined : userWord(text),
       }),
       removal: remove === undefined ? undefined : [{

@@ -169,7 +169,8 @@ export interface StatusPresenceOptions {
   readonly url: ShellWord;
   readonly headers: HttpHeader[];
   readonly timeoutSeconds: number;
-  readonly presentWhen: PresentWhen;
+  /** How a 2xx answer is read; without it, BODY_CONTAINS when `text` is given, else ANSWERED. */
+  readonly presentWhen?: PresentWhen;
   /** For BODY_CONTAINS: the text (may read `${POD_IP}`). */
   readonly text?: ShellWord;
 }
@@ -182,7 +183,7 @@ export interface StatusPresenceOptions {
  */
 export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
   let present: string[];
-  switch (o.presentWhen) {
+  switch (o.presentWhen ?? (o.text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS)) {
     case PresentWhen.ANSWERED:
       present = ['    gs_count=1'];
       break;

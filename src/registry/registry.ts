@@ -356,7 +356,6 @@ export class Registry {
         url: userWord(check),
         headers: bound.headers,
         timeoutSeconds: t,
-        presentWhen: text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS,
         text: text === undefined ? undefined : userWord(text),
       }),
       clearConfig: clearConfigCall(options, 'Registry.custom'),
