@@ -1,9 +1,12 @@
 import { Duration } from 'cdk8s';
 import { HttpCallOptions, renderHttpArgs } from './http';
 import { IPollProbe } from './probe';
-import { Shell } from './shell';
+import { Shell, ShellWord } from './shell';
 import { keyOf } from './value-key';
 import { formatDuration } from '../plan/duration-format';
+
+/** The body `renderHttpArgs` writes when a call has none. */
+const EMPTY_WORD = ShellWord.literal('');
 
 /** Options of {@link Step.pollUntilZero}. */
 export interface PollOptions {
@@ -47,7 +50,7 @@ export interface RenderContext {
 export class Step {
   /** Writes `t=<s> <name>: <message>` to the log. */
   public static log(message: string): Step {
-    return Step.fixed(false, () => [`gs_log ${Shell.quote(message)}`]);
+    return Step.fixed(false, () => [`gs_log ${Shell.quote(message)}`], () => keyOf('L', message));
   }
 
   /** Sleeps for `duration` (whole seconds), cut short by the deadline. */
@@ -56,7 +59,7 @@ export class Step {
     return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`sleep ${formatDuration(duration)}: ${reason}`)}`,
       `gs_sleep_until $(($(date +%s) - gs_start + ${s}))`,
-    ]);
+    ], () => keyOf('Z', s, reason)); // formatDuration(duration) is a function of s: whole seconds
   }
 
   /** Sleeps until `at` (whole seconds) after the script started: plan phases end at fixed offsets. */
@@ -65,7 +68,7 @@ export class Step {
     return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`wait until t=${s}s: ${reason}`)}`,
       `gs_sleep_until ${s}`,
-    ]);
+    ], () => keyOf('U', s, reason));
   }
 
   /** Makes an HTTP call; sets `gs_ok` to 1 on a 2xx answer, else 0, and keeps the body in `gs_body`. */
@@ -82,7 +85,12 @@ export class Step {
       '  gs_ok=0',
       `  gs_log ${Shell.quote(`${what}: failed: `)}"$(gs_http_why "$gs_rc")"`,
       'fi',
-    ]);
+    ], () => {
+      // Every value renderHttpArgs writes, as it writes it (an absent body renders as '').
+      const headers = call.headers ?? [];
+      return keyOf('H', timeout, what, call.method, call.url.text, (call.body ?? EMPTY_WORD).text,
+        headers.length, ...headers.map(h => h.word.text));
+    });
   }
 
   /**
@@ -110,7 +118,7 @@ export class Step {
       '  esac',
       `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
       'fi',
-    ]);
+    ], () => keyOf('R', timeout, argv, description));
   }
 
   /**
@@ -208,9 +216,13 @@ export class Step {
     ], () => keyOf('G', test, ...inner.map(s => s._key())));
   }
 
-  /** A step whose text does not depend on the script it is in: its text is its value key. */
-  private static fixed(usesHttp: boolean, render: () => string[]): Step {
-    return new Step(usesHttp, render, () => keyOf('F', ...render()));
+  /**
+   * A step whose text does not depend on the script it is in. `key` builds its value key from the
+   * step's inputs, not its text, so a cached script renders no step text: it must hold every input
+   * the text depends on (test/script/script-cache.test.ts compares cached and fresh renders).
+   */
+  private static fixed(usesHttp: boolean, render: () => string[], key: () => string): Step {
+    return new Step(usesHttp, render, key);
   }
 
   /** Whether the step makes HTTP calls (the script then carries the HTTP helper). */
