@@ -224,7 +224,9 @@ export class ShutdownPlan {
     ]);
     const widths = [0, 1, 2].map(c => Math.max(...cells.map(row => row[c].length)));
     const header = `terminationGracePeriodSeconds: ${this.terminationGracePeriodSeconds}` +
-      (this.pinned ? ` (pinned; the plan needs ${this.requiredGracePeriod.toSeconds()})` : ' (derived from the plan)');
+      (!this.pinned ? ' (derived from the plan)'
+        : this.terminationGracePeriodSeconds === this.requiredGracePeriod.toSeconds() ? ' (pinned; exactly what the plan needs)'
+          : ` (pinned; the plan needs ${this.requiredGracePeriod.toSeconds()})`);
     const lines = cells.map(row => [
       row[0].padStart(widths[0]), row[1].padEnd(widths[1]), row[2].padEnd(widths[2]), row[3],
     ].join('  ').trimEnd());

@@ -132,7 +132,7 @@ describe('cdk8s-graceful timeline', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(/^Deployment gloo-system\/gateway-proxy, container gateway-proxy \(.*gloo-gateway-proxy-fixed\.yaml:4\)$/);
-    expect(lines[1]).toBe('terminationGracePeriodSeconds: 60 (pinned; the plan needs 60)');
+    expect(lines[1]).toBe('terminationGracePeriodSeconds: 60 (pinned; exactly what the plan needs)');
     expect(r.out).toMatch(/t=0s\s+fail-healthcheck\s+<=0s/);
     expect(r.out).toMatch(/t=0s\s+sleep\s+<=5s\s+`sleep 5` \(fixed\) \[preStop\]/);
     expect(r.out).toMatch(/t=5s\s+poll-envoy\s+<=45s\s+poll loop .*\(ends early\) \[preStop\]/);

@@ -219,6 +219,8 @@ describe('timeline rendering', () => {
   test('toString() of a pinned plan says so', () => {
     const text = ShutdownPlan.standard({ terminationGracePeriod: s(60) }).toString();
     expect(text.split('\n')[0]).toBe('terminationGracePeriodSeconds: 60 (pinned; the plan needs 12)');
+    const exact = new ShutdownPlan({ phases: [{ kind: PhaseKind.STOP, description: 'stop', bound: Duration.seconds(12) }], terminationGracePeriod: Duration.seconds(12) });
+    expect(exact.toString().split('\n')[0]).toBe('terminationGracePeriodSeconds: 12 (pinned; exactly what the plan needs)');
     expect(text.split('\n').pop()).toBe(' t=1m  SIGKILL          anything still running is killed');
   });
 
