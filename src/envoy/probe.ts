@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IPollProbe, Shell, ShellWord } from '../script';
 import { DrainSelection } from './stats';
+import { keyedProbe } from '../script/value-key';
 
 /** Options of {@link EnvoyProbe.activeConnections}. */
 export interface EnvoyActiveConnectionsProbeOptions {
@@ -37,17 +38,20 @@ export class EnvoyProbe {
       throw new Error(`stats call timeout ${timeoutMs}ms must be a whole number of seconds, at least 1s.`);
     }
     const url = `${options.adminUrl.replace(/\/+$/, '')}${options.selection.statsPath}`;
-    return new ActiveConnectionsProbe(options.selection, url, timeoutMs / 1000);
+    const selection = options.selection;
+    // The body reads the URL, the timeout and the selection's patterns, nothing else.
+    return keyedProbe(new ActiveConnectionsProbe(selection, url, timeoutMs / 1000), 'envoyActive', url, timeoutMs,
+      selection.excludedPatterns.length, ...selection.excludedPatterns, ...selection.includedPatterns);
   }
 
   /** 1 while `file` does not exist, 0 once it does: waits for a marker another process writes. */
   public static fileExists(file: string, description: string): IPollProbe {
     const f = Shell.quote(file);
-    return {
+    return keyedProbe({
       description,
       usesHttp: false,
       renderBody: () => `if [ -e ${f} ]; then gs_count=0; else gs_count=1; fi\nreturn 0`,
-    };
+    }, 'envoy.fileExists', file);
   }
 
   private constructor() {}

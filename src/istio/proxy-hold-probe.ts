@@ -1,4 +1,5 @@
 import { IPollProbe, PollProbe } from '../script';
+import { keyedProbe, probeKey } from '../script/value-key';
 
 /**
  * Envoy's outbound capture port in an Istio sidecar: `istio-iptables` REDIRECTs the app's outbound
@@ -27,11 +28,12 @@ export function appActivityProbe(listenPorts: number[], outboundPort?: number): 
   const listening = PollProbe.listeningTcpPorts(listenPorts);
   const portsText = listenPorts.join(', ');
   if (outboundPort === undefined) {
+    // The spread keeps the listening probe's value key: the body is the same.
     return { ...listening, description: `app sockets listening on ${portsText}`, renderBody: () => listening.renderBody() };
   }
   const outbound = PollProbe.establishedTcpConnections([outboundPort]);
   const fn = (name: string, body: string) => [`${name}() {`, ...body.split('\n').map(l => `  ${l}`), '}'];
-  return {
+  return keyedProbe({
     description: `app sockets (listening on ${portsText}, or connected out through :${outboundPort})`,
     usesHttp: false,
     renderBody: () => [
@@ -43,5 +45,5 @@ export function appActivityProbe(listenPorts: number[], outboundPort?: number): 
       'gs_count=$((gs_ih_total + gs_count))',
       'return 0',
     ].join('\n'),
-  };
+  }, 'appActivityOutbound', probeKey(listening), probeKey(outbound));
 }

@@ -1,5 +1,6 @@
 import { IPollProbe, PollProbe, Shell } from '../script';
 import { assertPort } from './nginx-conf';
+import { keyedProbe, probeKey } from '../script/value-key';
 
 /**
  * The number of established TCP connections whose local port is `port` (clients connected to the
@@ -23,7 +24,7 @@ export function readyFileOnceListeningProbe(port: number, readyFile: string): IP
   assertPort(port, 'port');
   const listening = PollProbe.listeningTcpPorts([port]);
   const file = Shell.quote(readyFile);
-  return {
+  return keyedProbe({
     description: `nginx not listening on port ${port}`,
     usesHttp: false,
     // The shared /proc/net/tcp reader counts the listeners; this turns "listening" into the file.
@@ -37,5 +38,5 @@ export function readyFileOnceListeningProbe(port: number, readyFile: string): IP
       'gs_count=0',
       'return 0',
     ].join('\n'),
-  };
+  }, 'readyFileOnceListening', probeKey(listening), readyFile);
 }

@@ -1,4 +1,5 @@
 import { HttpHeader, IPollProbe, Shell, ShellWord } from '../script';
+import { keyedProbe } from '../script/value-key';
 
 /**
  * Presence checks for the registry flavours, as poll probes: each counts 1 while the instance
@@ -120,7 +121,7 @@ export interface NacosPresenceOptions {
  */
 export function nacosPresenceProbe(o: NacosPresenceOptions): IPollProbe {
   const port = String(o.port);
-  return {
+  return keyedProbe({
     description: `this pod's instance (port ${o.port}) in the Nacos instance list`,
     usesHttp: true,
     renderBody: () => [
@@ -150,7 +151,7 @@ export function nacosPresenceProbe(o: NacosPresenceOptions): IPollProbe {
       'done',
       'return 0',
     ].join('\n'),
-  };
+  }, 'nacosPresence', o.listUrl.text, port, o.timeoutSeconds);
 }
 
 /** How a status-based presence check reads a 2xx answer. @internal */
@@ -182,8 +183,9 @@ export interface StatusPresenceOptions {
  * @internal
  */
 export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
+  const presentWhen = o.presentWhen ?? (o.text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS);
   let present: string[];
-  switch (o.presentWhen ?? (o.text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS)) {
+  switch (presentWhen) {
     case PresentWhen.ANSWERED:
       present = ['    gs_count=1'];
       break;
@@ -206,7 +208,7 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
       break;
   }
   const needsPodIp = o.url.envNames.includes('POD_IP') || (o.text?.envNames.includes('POD_IP') ?? false);
-  return {
+  return keyedProbe({
     description: o.description,
     usesHttp: true,
     renderBody: () => [
@@ -228,7 +230,7 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
       'esac',
       'return 0',
     ].join('\n'),
-  };
+  }, 'statusPresence', o.url.text, o.timeoutSeconds, presentWhen, o.text?.text ?? '', needsPodIp, o.headers.length, ...o.headers.map(h => h.word.text));
 }
 
 /**
@@ -240,7 +242,7 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
  */
 export function nacosLoginProbe(loginUrl: ShellWord, userEnv: string, passwordEnv: string, tokenEnv: string, timeoutSeconds: number): IPollProbe {
   for (const e of [userEnv, passwordEnv, tokenEnv]) Shell.assertEnvName(e, 'nacos login env var');
-  return {
+  return keyedProbe({
     description: 'Nacos login pending',
     usesHttp: true,
     renderBody: () => [
@@ -278,17 +280,17 @@ export function nacosLoginProbe(loginUrl: ShellWord, userEnv: string, passwordEn
       'gs_count=0',
       'return 0',
     ].join('\n'),
-  };
+  }, 'nacosLogin', loginUrl.text, userEnv, passwordEnv, tokenEnv, timeoutSeconds);
 }
 
 /** 1 until `file` exists, then 0: the app container waits for the sidecar's signal. @internal */
 export function fileExistsProbe(file: string, what: string): IPollProbe {
-  return {
+  return keyedProbe({
     description: what,
     usesHttp: false,
     renderBody: () => [
       `if [ -f ${Shell.quote(file)} ]; then gs_count=0; else gs_count=1; fi`,
       'return 0',
     ].join('\n'),
-  };
+  }, 'registry.fileExists', file);
 }

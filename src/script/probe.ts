@@ -1,4 +1,5 @@
 import { Shell } from './shell';
+import { keyedProbe } from './value-key';
 
 /**
  * Something a poll loop counts: the body of a shell function that sets `gs_count` to a
@@ -28,7 +29,7 @@ export class PollProbe {
    */
   public static processAlive(pidFile: string): IPollProbe {
     const file = Shell.quote(pidFile);
-    return {
+    return keyedProbe({
       description: `process in ${pidFile}`,
       usesHttp: false,
       renderBody: () => [
@@ -42,7 +43,7 @@ export class PollProbe {
         'if kill -0 "$gs_pid" 2>/dev/null; then gs_count=1; else gs_count=0; fi',
         'return 0',
       ].join('\n'),
-    };
+    }, 'processAlive', pidFile);
   }
 
   /**
@@ -69,7 +70,7 @@ export class PollProbe {
     }
     // /proc/net/tcp writes local_address as HEXIP:HEXPORT (upper-case, 4 digits) and st as a hex state.
     const pattern = ports.map(p => `*:${p.toString(16).toUpperCase().padStart(4, '0')}`).join('|');
-    return {
+    return keyedProbe({
       description,
       usesHttp: false,
       renderBody: () => [
@@ -111,7 +112,7 @@ export class PollProbe {
         'if [ "$gs_seen" = 0 ]; then gs_why=\'/proc/net/tcp is not readable\'; return 1; fi',
         'return 0',
       ].join('\n'),
-    };
+    }, 'tcpSockets', state, pattern);
   }
 
   private constructor() {}

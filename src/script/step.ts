@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { HttpCallOptions, renderHttpArgs } from './http';
 import { IPollProbe } from './probe';
 import { Shell, ShellWord } from './shell';
-import { keyOf } from './value-key';
+import { keyOf, probeKey } from './value-key';
 import { formatDuration } from '../plan/duration-format';
 
 /** The body `renderHttpArgs` writes when a call has none. */
@@ -193,7 +193,7 @@ export class Step {
         ] : []),
         'done',
       ];
-    }, () => keyOf('P', options.probe.renderBody(), interval, until ?? '', what, usesHttp));
+    }, () => keyOf('P', probeKey(options.probe), interval, until ?? '', what, usesHttp));
   }
 
   /** Runs `steps` only when the last HTTP call or command failed (`gs_ok` is not 1). */

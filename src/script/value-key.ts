@@ -30,3 +30,27 @@ export function intern(text: string): string {
   INTERNED.set(text, text);
   return text;
 }
+
+/** Where a library probe keeps its value key (a symbol: never serialized, never in the API). */
+const PROBE_KEY: unique symbol = Symbol('cdk8s-graceful-shutdown.probe-key');
+
+/** Anything with a body to render, as `IPollProbe` (kept structural so this module imports nothing). */
+interface ProbeLike {
+  renderBody(): string;
+}
+
+/**
+ * Marks a probe whose body is a function of `values` alone, so a poll step can key it without
+ * rendering it: a 1-3 KB body in every script key was hashed once per workload. Every input of the
+ * body must be among `values` (test/script/probe-key.test.ts renders probes with equal and
+ * different keys and compares their bodies).
+ */
+export function keyedProbe<T extends ProbeLike>(probe: T, tag: string, ...values: Array<string | number | boolean>): T {
+  (probe as T & { [PROBE_KEY]?: string })[PROBE_KEY] = keyOf(tag, ...values);
+  return probe;
+}
+
+/** The value key of a probe: the one `keyedProbe` gave it, or else (a user's probe) its body. */
+export function probeKey(probe: ProbeLike): string {
+  return (probe as ProbeLike & { [PROBE_KEY]?: string })[PROBE_KEY] ?? keyOf('B', probe.renderBody());
+}

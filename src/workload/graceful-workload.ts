@@ -192,18 +192,21 @@ export class GracefulWorkload extends Construct {
   }
 }
 
-/** The plan in the pod annotation: the grace period and each phase's window, in seconds. */
+/**
+ * The plan in the pod annotation: the grace period and each phase's window, in seconds. Built in
+ * one pass (it runs once per workload), with the keys in the order the CLI's reader documents.
+ */
 function planAnnotation(plan: ShutdownPlan): object {
-  return {
-    gracePeriodSeconds: plan.terminationGracePeriodSeconds,
-    phases: plan.timeline().filter(r => r.kind).map(r => ({
-      name: r.name,
-      kind: r.kind,
-      start: r.startMillis / 1000,
-      end: r.endMillis / 1000,
-      ...(r.inPreStop ? { preStop: true } : {}),
-      ...(r.endsEarly ? { endsEarly: true } : {}),
-      description: r.description,
-    })),
-  };
+  const phases: object[] = [];
+  let start = 0;
+  for (const p of plan.phases) {
+    const end = start + p.bound.toMilliseconds();
+    const entry: Record<string, string | number | boolean> = { name: p.name, kind: p.kind, start: start / 1000, end: end / 1000 };
+    if (p.inPreStop) entry.preStop = true;
+    if (p.endsEarly) entry.endsEarly = true;
+    entry.description = p.description;
+    phases.push(entry);
+    start = end;
+  }
+  return { gracePeriodSeconds: plan.terminationGracePeriodSeconds, phases };
 }

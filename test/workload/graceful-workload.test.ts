@@ -1,5 +1,5 @@
 import { ApiObject, Duration, Testing } from 'cdk8s';
-import { GracefulWorkload, KubernetesVersion, PosixScript, PreStopHook, ShutdownPlan, Step } from '../../src';
+import { GracefulWorkload, KubernetesVersion, PhaseKind, PosixScript, PreStopHook, ShutdownPlan, Step } from '../../src';
 import { addJsonRewrite } from '../../src/workload/schema-escape';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -37,6 +37,34 @@ describe('GracefulWorkload', () => {
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels);
     expect(only(objects, 'Service').spec.ports).toEqual([{ port: 80, targetPort: 8080 }]);
+  });
+
+  test('the plan annotation is the timeline: every phase with its window and flags, in order', () => {
+    const plan = new ShutdownPlan({
+      phases: [
+        { kind: PhaseKind.DEREGISTER, name: 'offline', description: 'leave the registry', bound: Duration.millis(1500) },
+        { kind: PhaseKind.DRAIN, description: 'drain "quoted"', bound: Duration.seconds(30), endsEarly: true },
+        { kind: PhaseKind.STOP, description: 'stop', bound: Duration.seconds(3), inPreStop: true },
+        { kind: PhaseKind.MARGIN, description: 'margin', bound: Duration.seconds(0) },
+      ],
+      terminationGracePeriod: Duration.seconds(40),
+    });
+    const expected = {
+      gracePeriodSeconds: 40,
+      phases: plan.timeline().filter(r => r.kind).map(r => ({
+        name: r.name,
+        kind: r.kind,
+        start: r.startMillis / 1000,
+        end: r.endMillis / 1000,
+        ...(r.inPreStop ? { preStop: true } : {}),
+        ...(r.endsEarly ? { endsEarly: true } : {}),
+        description: r.description,
+      })),
+    };
+    const text = GracefulWorkload.planAnnotation(plan);
+    expect(JSON.parse(text)).toEqual(expected);
+    expect(text).toBe(JSON.stringify(expected)); // key order too: the CLI's reader and diffs see one form
+    expect(expected.phases.map(p => [p.name, p.start, p.end])).toEqual([['offline', 0, 1.5], ['drain', 1.5, 31.5], ['stop', 31.5, 34.5], ['margin', 34.5, 34.5]]);
   });
 
   test('sleep hook: exec sleep on 1.28, the sleep action on 1.30 survives synthesis', () => {
