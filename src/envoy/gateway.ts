@@ -222,7 +222,10 @@ const BOOTSTRAP_PATH = '/etc/envoy/envoy.yaml';
 export class GracefulEnvoyGateway extends Construct {
   /** The plan. */
   public readonly plan: ShutdownPlan;
-  /** The workload (Deployment, PDB, Service). */
+  /**
+   * The workload (Deployment, PDB, Service): this construct's default child (id `Default`), so the objects' names
+   * and addresses are those of direct children (`<chart>-<id>-deployment-<hash>`).
+   */
   public readonly workload: GracefulWorkload;
   /** What the drain waits for. */
   public readonly drainSelection: DrainSelection;
@@ -278,7 +281,7 @@ export class GracefulEnvoyGateway extends Construct {
 
     this.envoyArgs = withConstructPath(this, () => envoyArgs(props, plan, v));
 
-    this.workload = new GracefulWorkload(this, 'Workload', {
+    this.workload = new GracefulWorkload(this, 'Default', {
       plan,
       replicas: props.replicas,
       kubernetesVersion: props.kubernetesVersion,

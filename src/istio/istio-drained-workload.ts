@@ -282,7 +282,10 @@ export interface IstioDrainedWorkloadProps {
 export class IstioDrainedWorkload extends Construct {
   /** The plan every timing comes from. */
   public readonly plan: ShutdownPlan;
-  /** The base workload (Deployment, PodDisruptionBudget, Service). */
+  /**
+   * The workload (Deployment, PodDisruptionBudget, Service): this construct's default child (id `Default`), so the objects' names
+   * and addresses are those of direct children (`<chart>-<id>-deployment-<hash>`).
+   */
   public readonly workload: GracefulWorkload;
   /** The value of the `proxy.istio.io/config` annotation. */
   public readonly proxyConfig: string;
@@ -310,7 +313,7 @@ export class IstioDrainedWorkload extends Construct {
     this.appPreStop = built.appPreStop;
     this.proxyPreStop = built.proxyPreStop;
 
-    this.workload = new GracefulWorkload(this, 'Workload', {
+    this.workload = new GracefulWorkload(this, 'Default', {
       plan: this.plan,
       replicas: props.replicas,
       kubernetesVersion,

@@ -178,7 +178,10 @@ export class GracefulNginx extends Construct {
 
   /** The plan every timing comes from. */
   public readonly plan: ShutdownPlan;
-  /** The underlying workload (Deployment, PDB, Service). */
+  /**
+   * The workload (Deployment, PDB, Service): this construct's default child (id `Default`), so the objects' names
+   * and addresses are those of direct children (`<chart>-<id>-deployment-<hash>`).
+   */
   public readonly workload: GracefulWorkload;
   /** The nginx container. */
   public readonly container: kplus.Container;
@@ -357,7 +360,7 @@ export class GracefulNginx extends Construct {
     this.preStopScript = script;
 
     // workload
-    this.workload = new GracefulWorkload(this, 'Workload', {
+    this.workload = new GracefulWorkload(this, 'Default', {
       plan: this.plan,
       replicas: props.replicas,
       kubernetesVersion: props.kubernetesVersion,

@@ -114,7 +114,10 @@ export const SIDECAR_NAME = 'registry-deregister';
 export class RegistryAwareService extends Construct {
   /** The plan every timing comes from. */
   public readonly plan: ShutdownPlan;
-  /** The workload (Deployment and PodDisruptionBudget). */
+  /**
+   * The workload (Deployment and PodDisruptionBudget): this construct's default child (id `Default`), so the objects' names
+   * and addresses are those of direct children (`<chart>-<id>-deployment-<hash>`).
+   */
   public readonly workload: GracefulWorkload;
   /** The deregistration script. */
   public readonly script: PosixScript;
@@ -167,7 +170,7 @@ export class RegistryAwareService extends Construct {
     });
     this.plan = built.plan;
     this.script = built.script;
-    this.workload = new GracefulWorkload(this, 'Workload', { plan: this.plan, kubernetesVersion: version, replicas: props.replicas });
+    this.workload = new GracefulWorkload(this, 'Default', { plan: this.plan, kubernetesVersion: version, replicas: props.replicas });
 
     const secrets = [...props.registry._spec.secrets, ...(props.offlineEndpoint?._secrets ?? [])];
     const runtime = new Set(['POD_IP', ...props.registry._spec.runtimeEnv, ...(props.offlineEndpoint?._runtimeEnv ?? [])]);
