@@ -47,7 +47,17 @@ export class ShellWord {
   /** Several words glued into one, e.g. `concat([literal('http://x/?ip='), env('POD_IP')])`. */
   public static concat(parts: ShellWord[]): ShellWord {
     if (parts.length === 0) return ShellWord.literal('');
-    return new ShellWord(parts.map(p => p.text).join(''), parts.map(p => p.display).join(''), parts.flatMap(p => p.envNames));
+    if (parts.length === 1) return parts[0];
+    // One pass: registry and Envoy URLs are built from several words per workload.
+    let text = '';
+    let display = '';
+    const envNames: string[] = [];
+    for (const p of parts) {
+      text += p.text;
+      display += p.display;
+      for (const name of p.envNames) envNames.push(name);
+    }
+    return new ShellWord(text, display, envNames);
   }
 
   /**

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ShutdownPlan } from '../plan';
 import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
-import { PreStopHook } from './prestop-hook';
+import { PreStopHook, PreStopKind } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
 import { intern } from '../script/value-key';
 
@@ -132,7 +132,6 @@ export class GracefulWorkload extends Construct {
     if (props.shareProcessNamespace) {
       apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/shareProcessNamespace', true));
     }
-    installSchemaEscape(apiObject);
 
     this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Budget', {
       spec: {
@@ -183,7 +182,11 @@ export class GracefulWorkload extends Construct {
 
   private containerProps(props: GracefulContainerProps): kplus.ContainerProps {
     const { preStop, ...rest } = props;
-    const handler = preStop?._toHandler(this.kubernetesVersion.supportsSleepAction);
+    const useSleepAction = this.kubernetesVersion.supportsSleepAction;
+    const handler = preStop?._toHandler(useSleepAction);
+    // Only a sleep action needs the post-serialization rewrite; every other Deployment keeps
+    // cdk8s-plus's own toJson, as its synthesis cost is paid per workload.
+    if (useSleepAction && preStop?._kind === PreStopKind.SLEEP) installSchemaEscape(ApiObject.of(this.deployment));
     return {
       ...rest,
       resources: props.resources ?? DEFAULT_RESOURCES,
