@@ -81,7 +81,7 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 export class GracefulWorkload extends Construct {
   /** The value of the `graceful-shutdown.cdk8s.io/plan` pod annotation for a plan: JSON of its phases. */
   public static planAnnotation(plan: ShutdownPlan): string {
-    return intern(JSON.stringify(planAnnotation(plan)));
+    return intern(planAnnotationText(plan));
   }
 
   /** The plan. */
@@ -181,14 +181,16 @@ export class GracefulWorkload extends Construct {
   }
 
   private containerProps(props: GracefulContainerProps): kplus.ContainerProps {
-    const { preStop, ...rest } = props;
+    const preStop = props.preStop;
     const useSleepAction = this.kubernetesVersion.supportsSleepAction;
     const handler = preStop?._toHandler(useSleepAction);
     // Only a sleep action needs the post-serialization rewrite; every other Deployment keeps
     // cdk8s-plus's own toJson, as its synthesis cost is paid per workload.
     if (useSleepAction && preStop?._kind === PreStopKind.SLEEP) installSchemaEscape(ApiObject.of(this.deployment));
+    // A spread, not `{ preStop, ...rest }`: V8's object rest is a slow path, and cdk8s-plus
+    // ignores the extra `preStop` key.
     return {
-      ...rest,
+      ...props,
       resources: props.resources ?? DEFAULT_RESOURCES,
       lifecycle: handler ? { ...props.lifecycle, preStop: handler } : props.lifecycle,
     };
@@ -196,20 +198,19 @@ export class GracefulWorkload extends Construct {
 }
 
 /**
- * The plan in the pod annotation: the grace period and each phase's window, in seconds. Built in
- * one pass (it runs once per workload), with the keys in the order the CLI's reader documents.
+ * The plan in the pod annotation, as JSON: the grace period and each phase's window in seconds,
+ * `{"gracePeriodSeconds":47,"phases":[{"name":..,"kind":..,"start":..,"end":..,"preStop"?:true,
+ * "endsEarly"?:true,"description":..}]}`. Written as text in one pass (it runs once per workload):
+ * strings go through JSON.stringify, numbers print as JSON does (finite ms / 1000).
  */
-function planAnnotation(plan: ShutdownPlan): object {
-  const phases: object[] = [];
+function planAnnotationText(plan: ShutdownPlan): string {
+  let out = `{"gracePeriodSeconds":${plan.terminationGracePeriodSeconds},"phases":[`;
   let start = 0;
-  for (const p of plan.phases) {
+  plan.phases.forEach((p, i) => {
     const end = start + p.bound.toMilliseconds();
-    const entry: Record<string, string | number | boolean> = { name: p.name, kind: p.kind, start: start / 1000, end: end / 1000 };
-    if (p.inPreStop) entry.preStop = true;
-    if (p.endsEarly) entry.endsEarly = true;
-    entry.description = p.description;
-    phases.push(entry);
+    out += `${i > 0 ? ',' : ''}{"name":${JSON.stringify(p.name)},"kind":${JSON.stringify(p.kind)},"start":${start / 1000},"end":${end / 1000}`
+      + `${p.inPreStop ? ',"preStop":true' : ''}${p.endsEarly ? ',"endsEarly":true' : ''},"description":${JSON.stringify(p.description)}}`;
     start = end;
-  }
-  return { gracePeriodSeconds: plan.terminationGracePeriodSeconds, phases };
+  });
+  return `${out}]}`;
 }
