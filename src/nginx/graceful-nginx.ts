@@ -7,9 +7,8 @@ import { PollProbe, PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './connections-probe';
 import { NginxCutOver } from './cut-over';
-import { assertPort, checkUserNginxConf, renderNginxConf } from './nginx-conf';
+import { assertPort, checkUserNginxConf, renderNginxConfCached } from './nginx-conf';
 import { nginxStartCommand } from './start-command';
-import { intern } from '../script/value-key';
 
 /**
  * Where GracefulNginx puts things inside the container. Each directory is its own volume: the
@@ -326,7 +325,7 @@ export class GracefulNginx extends Construct {
         const problems = checkUserNginxConf(props.servers, limits);
         if (problems.length > 0) throw new Error(`${this.node.path}: servers do not fit the shutdown plan: ${problems.join('; ')}.`);
       }
-      this.nginxConf = intern(renderNginxConf({
+      this.nginxConf = renderNginxConfCached({
         port: this.port,
         keepaliveTimeoutSeconds: this.keepaliveTimeoutSeconds,
         keepaliveTimeSeconds: this.keepaliveTimeSeconds,
@@ -335,7 +334,7 @@ export class GracefulNginx extends Construct {
         tempDir: NginxPaths.TEMP_DIR,
         servers: props.servers,
         accessLog: props.accessLog,
-      }));
+      });
     }
 
     // preStop

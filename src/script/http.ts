@@ -80,8 +80,12 @@ export interface HttpCallOptions {
   readonly description?: string;
 }
 
+/** URLs already found valid: a platform repeats the same registry and admin URLs per workload. */
+const VALID_URLS = new Set<string>();
+
 /** Validates that a URL template is http(s) with a host; used by every URL a prop can set. */
 export function assertHttpUrl(url: string, property: string): void {
+  if (VALID_URLS.has(url)) return;
   let parsed: URL | undefined;
   try {
     parsed = new URL(url.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'));
@@ -91,6 +95,8 @@ export function assertHttpUrl(url: string, property: string): void {
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
     throw new Error(`${property} '${url}' is not an http(s) URL with a host. Write it like 'http://127.0.0.1:19000/ready'.`);
   }
+  if (VALID_URLS.size >= 1000) VALID_URLS.clear();
+  VALID_URLS.add(url);
 }
 
 /** Renders the `gs_http` argument list of a call, each argument one shell word. */

@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkUserNginxConf, parseNginxDirectives, parseNginxTime, readKeepaliveSettings, renderNginxConf } from '../../src/nginx/nginx-conf';
+import * as fc from 'fast-check';
+import { checkUserNginxConf, parseNginxDirectives, parseNginxTime, readKeepaliveSettings, renderNginxConf, renderNginxConfCached } from '../../src/nginx/nginx-conf';
 
 const BASE = { port: 8080, keepaliveTimeoutSeconds: 3, keepaliveTimeSeconds: 5, workerShutdownTimeoutSeconds: 10, pidFile: '/run/nginx/nginx.pid', tempDir: '/var/cache/nginx' };
 
@@ -106,5 +107,34 @@ describe('checkUserNginxConf', () => {
 
   test('unreadable values are reported', () => {
     expect(checkUserNginxConf('keepalive_timeout forever;', limits)).toEqual(['cannot read line 1: keepalive_timeout forever: write times like 3s or 500ms']);
+  });
+});
+
+describe('renderNginxConfCached', () => {
+  // Options drawn from small sets (so configs that differ in one option are frequent), each
+  // rendered through the cache and fresh: a key that leaves out an option, or reads "unset" as a
+  // value, hands one config another's text and fails here.
+  const options = fc.record({
+    port: fc.constantFrom(8080, 9090),
+    keepaliveTimeoutSeconds: fc.constantFrom(0, 3),
+    keepaliveTimeSeconds: fc.constantFrom(1, 2),
+    workerShutdownTimeoutSeconds: fc.constantFrom(10, 11),
+    pidFile: fc.constantFrom('/run/nginx/nginx.pid', '/tmp/nginx.pid'),
+    tempDir: fc.constantFrom('/tmp/nginx', '/var/tmp'),
+    servers: fc.constantFrom(undefined, '', 'undefined', 'server { listen 8080; }'),
+    workerProcesses: fc.constantFrom(undefined, 'auto', '2', 'undefined'),
+    accessLog: fc.constantFrom(undefined, true, false),
+  }, { requiredKeys: ['port', 'keepaliveTimeoutSeconds', 'keepaliveTimeSeconds', 'workerShutdownTimeoutSeconds', 'pidFile', 'tempDir'] });
+
+  test('cached and fresh renders are equal over many configs that share options', () => {
+    const texts = new Set<string>();
+    fc.assert(fc.property(fc.array(options, { minLength: 2, maxLength: 20 }), all => {
+      for (const o of all) {
+        const cached = renderNginxConfCached(o);
+        expect(cached).toBe(renderNginxConf(o));
+        texts.add(cached);
+      }
+    }), { numRuns: 300, seed: 20261122 });
+    expect(texts.size).toBeGreaterThan(100);
   });
 });
