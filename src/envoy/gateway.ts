@@ -11,6 +11,7 @@ import {
 import { EnvoyProbe } from './probe';
 import { adminCallHost, assertPort, assertStatPrefix, canonicalAddress, reachableFromKubelet } from './stat-names';
 import { DrainSelection, DrainTarget } from './stats';
+import { DerivationCache } from '../script/value-key';
 import { withConstructPath } from '../workload/errors';
 import { GracefulWorkload } from '../workload/graceful-workload';
 import { KubernetesVersion } from '../workload/kubernetes-version';
@@ -229,9 +230,12 @@ export class GracefulEnvoyGateway extends Construct {
   public readonly workload: GracefulWorkload;
   /** What the drain waits for. */
   public readonly drainSelection: DrainSelection;
-  /** The drain script (runs in the Envoy container's preStop, or in the drain-manager sidecar). */
+  /**
+   * The drain script (runs in the Envoy container's preStop, or in the drain-manager sidecar).
+   * Already rendered, so sealed: gateways with equal props share it.
+   */
   public readonly drainScript: PosixScript;
-  /** Envoy's arguments as rendered. */
+  /** Envoy's arguments as rendered (frozen: gateways with equal props share them). */
   public readonly envoyArgs: string[];
   /** The Envoy container. */
   public readonly envoy: kplus.Container;
@@ -247,42 +251,20 @@ export class GracefulEnvoyGateway extends Construct {
    */
   public constructor(scope: Construct, id: string, props: GracefulEnvoyGatewayProps) {
     super(scope, id);
-    const v = withConstructPath(this, () => validate(props));
-    this.plan = withConstructPath(this, () => buildPlan(props, v));
+    // Validation, the plan, the drain script and Envoy's arguments are a pure function of the
+    // props: derived once per distinct props value and shared by equal gateways.
+    const d = withConstructPath(this, () => DERIVATIONS.get(props));
+    const v = d.validated;
+    this.plan = d.plan;
     this.drainSelection = v.selection;
     this.readinessTimeoutSeconds = v.adminCallTimeout.toSeconds();
-    const plan = this.plan;
-
-    const adminUrl = `http://${adminCallHost(v.adminAddress)}:${v.adminPort}`;
-    const timeout = v.adminCallTimeout;
-    const script = new PosixScript({ name: 'envoy-drain', deadline: plan.preStopDeadline });
-    if (v.failHealthCheck) {
-      script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/healthcheck/fail`), timeout, description: 'POST /healthcheck/fail (load balancers stop sending)' }));
-    }
-    if (v.drainListeners !== DrainListenersMode.NONE) {
-      script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/drain_listeners?${v.drainListeners}`), timeout, description: `POST /drain_listeners?${v.drainListeners}` }));
-    }
-    if (plan.tryPhase('min-drain')) {
-      // Counted from when the deregister calls returned (the readiness window starts at
-      // /healthcheck/fail), not from the phase's fixed start: it ends no later than the plan says,
-      // and does not add the unused part of the calls' timeouts to every termination.
-      const minDrain = plan.phase('min-drain');
-      script.add(Step.sleep(minDrain.bound, `min-drain: ${minDrain.description}`));
-    }
-    script.add(
-      Step.pollUntilZero({
-        probe: EnvoyProbe.activeConnections({ selection: v.selection, adminUrl, timeout }),
-        interval: v.pollInterval,
-        until: plan.endOf('drain'),
-      }),
-      Step.whenPollDidNotReachZero([Step.log(`maxDrain (${formatMillis(plan.phase('drain').bound.toMilliseconds())}) reached: Envoy closes the connections left at SIGTERM`)]),
-    );
-    this.drainScript = script;
-
-    this.envoyArgs = withConstructPath(this, () => envoyArgs(props, plan, v));
+    this.drainScript = d.drainScript;
+    this.envoyArgs = d.envoyArgs;
+    const adminUrl = d.adminUrl;
+    const script = d.drainScript;
 
     this.workload = new GracefulWorkload(this, 'Default', {
-      plan,
+      plan: this.plan,
       replicas: props.replicas,
       kubernetesVersion: props.kubernetesVersion,
     });
@@ -298,7 +280,7 @@ export class GracefulEnvoyGateway extends Construct {
     this.envoy = this.workload.addContainer({
       name: 'envoy',
       image: props.image,
-      args: this.envoyArgs,
+      args: [...this.envoyArgs],
       ports: [
         ...props.listeners.map(l => ({ number: l.port, name: l.name })),
         ...(reachableFromKubelet(v.adminAddress) ? [{ number: v.adminPort, name: 'admin' }] : []),
@@ -360,6 +342,50 @@ export class GracefulEnvoyGateway extends Construct {
     });
   }
 }
+
+/** What a gateway derives from its props alone. */
+interface Derived {
+  readonly validated: Validated;
+  readonly plan: ShutdownPlan;
+  readonly adminUrl: string;
+  /** Sealed (rendered). */
+  readonly drainScript: PosixScript;
+  /** Frozen. */
+  readonly envoyArgs: string[];
+}
+
+function derive(props: GracefulEnvoyGatewayProps): Derived {
+  const v = validate(props);
+  const plan = buildPlan(props, v);
+  const adminUrl = `http://${adminCallHost(v.adminAddress)}:${v.adminPort}`;
+  const timeout = v.adminCallTimeout;
+  const script = new PosixScript({ name: 'envoy-drain', deadline: plan.preStopDeadline });
+  if (v.failHealthCheck) {
+    script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/healthcheck/fail`), timeout, description: 'POST /healthcheck/fail (load balancers stop sending)' }));
+  }
+  if (v.drainListeners !== DrainListenersMode.NONE) {
+    script.add(Step.http({ method: HttpMethod.POST, url: ShellWord.literal(`${adminUrl}/drain_listeners?${v.drainListeners}`), timeout, description: `POST /drain_listeners?${v.drainListeners}` }));
+  }
+  if (plan.tryPhase('min-drain')) {
+    // Counted from when the deregister calls returned (the readiness window starts at
+    // /healthcheck/fail), not from the phase's fixed start: it ends no later than the plan says,
+    // and does not add the unused part of the calls' timeouts to every termination.
+    const minDrain = plan.phase('min-drain');
+    script.add(Step.sleep(minDrain.bound, `min-drain: ${minDrain.description}`));
+  }
+  script.add(
+    Step.pollUntilZero({
+      probe: EnvoyProbe.activeConnections({ selection: v.selection, adminUrl, timeout }),
+      interval: v.pollInterval,
+      until: plan.endOf('drain'),
+    }),
+    Step.whenPollDidNotReachZero([Step.log(`maxDrain (${formatMillis(plan.phase('drain').bound.toMilliseconds())}) reached: Envoy closes the connections left at SIGTERM`)]),
+  );
+  script.render();
+  return { validated: v, plan, adminUrl, drainScript: script, envoyArgs: Object.freeze(envoyArgs(props, plan, v)) as string[] };
+}
+
+const DERIVATIONS = new DerivationCache(derive);
 
 interface Validated {
   readonly adminPort: number;

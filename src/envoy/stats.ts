@@ -156,17 +156,18 @@ export class DrainSelection {
     return new DrainSelection(targets);
   }
 
-  /** The targets. */
+  /** The targets (frozen). */
   public readonly targets: DrainTarget[];
   /** Whether every listener (minus exclusions) is selected. */
   public readonly allListeners: boolean;
-  /** The exact stat names summed, in order, without duplicates; empty for all listeners. */
+  /** The exact stat names summed, in order, without duplicates; empty for all listeners (frozen). */
   public readonly statNames: string[];
 
   private constructor(targets: DrainTarget[]) {
-    this.targets = targets;
+    // Frozen: a selection is a value, shared by gateways built from equal props.
+    this.targets = Object.freeze([...targets]) as DrainTarget[];
     this.allListeners = targets[0].kind === DrainTargetKind.ALL_LISTENERS;
-    this.statNames = [...new Set(targets.map(t => t.statName).filter((n): n is string => n !== undefined))];
+    this.statNames = Object.freeze([...new Set(targets.map(t => t.statName).filter((n): n is string => n !== undefined))]) as string[];
   }
 
   /**

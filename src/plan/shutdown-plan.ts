@@ -100,7 +100,7 @@ export class ShutdownPlan {
     return new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
   }
 
-  /** The phases in the order they run. */
+  /** The phases in the order they run (frozen: a plan is a value). */
   public readonly phases: ShutdownPhase[];
   /** The sum of the phase bounds, rounded up to whole seconds (at least 1s). */
   public readonly requiredGracePeriod: Duration;
@@ -118,7 +118,8 @@ export class ShutdownPlan {
     if (props.phases.length === 0) {
       throw new Error('a shutdown plan needs at least one phase.');
     }
-    this.phases = props.phases.map(p => new ShutdownPhase(p));
+    // Frozen: a plan is a value, shared by workloads built from equal props.
+    this.phases = Object.freeze(props.phases.map(p => new ShutdownPhase(p))) as ShutdownPhase[];
     const seen = new Set<string>();
     for (const p of this.phases) {
       if (seen.has(p.name)) {

@@ -56,6 +56,8 @@ export class PosixScript {
   /** The deadline in whole seconds after the script starts. */
   public readonly deadlineSeconds: number;
   private readonly steps: Step[] = [];
+  /** The text, once rendered: the script is then sealed (see `add`). */
+  private rendered?: string;
 
   /**
    * @param props the script's name, deadline and first steps
@@ -72,8 +74,14 @@ export class PosixScript {
     this.steps.push(...(props.steps ?? []));
   }
 
-  /** Appends steps. */
+  /**
+   * Appends steps. Throws once the script has been rendered (a construct renders the scripts it is
+   * given into its manifests): a step added later would silently be missing from them.
+   */
   public add(...steps: Step[]): PosixScript {
+    if (this.rendered !== undefined) {
+      throw new Error(`script '${this.name}' was already rendered into a manifest; a step added now would not reach it. Add every step before passing the script to a construct, or build a new PosixScript.`);
+    }
     this.steps.push(...steps);
     return this;
   }
@@ -89,6 +97,7 @@ export class PosixScript {
    * built, kept and serialized once per workload was a large share of what synthesis cost.
    */
   public render(): string {
+    if (this.rendered !== undefined) return this.rendered;
     let key = keyOf('S', this.name, this.deadlineSeconds);
     for (const step of this.steps) key += step._key();
     let text = RENDERED.get(key);
@@ -97,6 +106,7 @@ export class PosixScript {
       if (RENDERED.size >= RENDERED_MAX) RENDERED.clear();
       RENDERED.set(key, text);
     }
+    this.rendered = text;
     return text;
   }
 

@@ -54,3 +54,140 @@ export function keyedProbe<T extends ProbeLike>(probe: T, tag: string, ...values
 export function probeKey(probe: ProbeLike): string {
   return (probe as ProbeLike & { [PROBE_KEY]?: string })[PROBE_KEY] ?? keyOf('B', probe.renderBody());
 }
+
+/** Where a library object that holds functions keeps the value key of the inputs it was made from. */
+const VALUE_KEY: unique symbol = Symbol('cdk8s-graceful-shutdown.value-key');
+
+/**
+ * Marks `obj` as equal in value to every object marked with the same key: for library objects
+ * that hold functions (a `Registry` builds its probes on demand), which {@link valueKey} cannot
+ * read. The key must name every input the object was made from.
+ */
+export function withValueKey<T extends object>(obj: T, tag: string, inputs: unknown): T {
+  const key = valueKey(inputs);
+  if (key !== undefined) (obj as T & { [VALUE_KEY]?: string })[VALUE_KEY] = `${tag}(${key})`;
+  return obj;
+}
+
+const CLASS_IDS = new WeakMap<object, number>();
+let nextClassId = 0;
+
+/** A number per class (not per class name: two copies of a package are two classes). */
+function classId(proto: object): number {
+  let id = CLASS_IDS.get(proto);
+  if (id === undefined) {
+    id = nextClassId++;
+    CLASS_IDS.set(proto, id);
+  }
+  return id;
+}
+
+/** Built-in objects whose state is not in their own enumerable properties: never keyed. */
+function isOpaqueBuiltIn(v: object): boolean {
+  return v instanceof Map || v instanceof Set || v instanceof WeakMap || v instanceof WeakSet || v instanceof Date
+    || v instanceof RegExp || v instanceof Promise || v instanceof Error || ArrayBuffer.isView(v) || v instanceof ArrayBuffer
+    || v instanceof String || v instanceof Number || v instanceof Boolean;
+}
+
+/** Anything that is a construct (it has a tree node): identity, not value. */
+function isConstruct(v: object): boolean {
+  return (v as { node?: unknown }).node !== undefined && typeof (v as { node?: { path?: unknown } }).node?.path === 'string';
+}
+
+/**
+ * A structural key of props: equal keys mean values that are equal field by field, classes
+ * included (by class, not by name), so a pure function of the props gives equal results for
+ * equal keys. `undefined` when the value cannot be keyed: functions, constructs (identity
+ * matters), Maps, Dates and other built-ins whose state is not in their fields, deep or cyclic
+ * graphs. Library objects that hold functions carry a key of their inputs ({@link withValueKey}).
+ */
+export function valueKey(value: unknown): string | undefined {
+  const parts: string[] = [];
+  return write(value, 0, parts) ? parts.join('') : undefined;
+}
+
+function write(v: unknown, depth: number, out: string[]): boolean {
+  switch (typeof v) {
+    case 'undefined':
+      out.push('u');
+      return true;
+    case 'boolean':
+      out.push(v ? 'T' : 'F');
+      return true;
+    case 'number':
+      out.push(`n${Object.is(v, -0) ? '-0' : String(v)};`);
+      return true;
+    case 'string':
+      out.push(`s${v.length}:`, v);
+      return true;
+    case 'object':
+      break;
+    default: // function, symbol, bigint
+      return false;
+  }
+  if (v === null) {
+    out.push('N');
+    return true;
+  }
+  if (depth > 16) return false;
+  const marked = (v as { [VALUE_KEY]?: string })[VALUE_KEY];
+  if (marked !== undefined) {
+    out.push(`K${marked.length}:`, marked);
+    return true;
+  }
+  if (Array.isArray(v)) {
+    out.push('[');
+    for (const item of v) if (!write(item, depth + 1, out)) return false;
+    out.push(']');
+    return true;
+  }
+  if (isOpaqueBuiltIn(v) || isConstruct(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  out.push(proto === Object.prototype || proto === null ? '{' : `{${classId(proto)}|`);
+  for (const k of Object.keys(v)) {
+    out.push(`${k.length}:`, k);
+    if (!write((v as Record<string, unknown>)[k], depth + 1, out)) return false;
+  }
+  out.push('}');
+  return true;
+}
+
+/** Whether derivations are cached; tests turn it off to compare cached and fresh results. */
+let derivationCacheOn = true;
+
+/** Runs `fn` with derivation caching off (tests: the fresh result to compare with). @internal */
+export function withoutDerivationCache<T>(fn: () => T): T {
+  const before = derivationCacheOn;
+  derivationCacheOn = false;
+  try {
+    return fn();
+  } finally {
+    derivationCacheOn = before;
+  }
+}
+
+/**
+ * A bounded cache of a pure derivation from props: a pattern validates its props and derives its
+ * plan, scripts and rendered texts once per distinct props value, and workloads built from equal
+ * props share the (immutable, sealed) results. Props that cannot be keyed are derived every time.
+ * Errors are never cached.
+ */
+export class DerivationCache<P, T> {
+  private readonly entries = new Map<string, T>();
+
+  public constructor(private readonly derive: (props: P) => T, private readonly max = 200) {}
+
+  /** The derivation of `props`, from the cache when equal props were derived before. */
+  public get(props: P): T {
+    if (!derivationCacheOn) return this.derive(props);
+    const key = valueKey(props);
+    if (key === undefined) return this.derive(props);
+    let result = this.entries.get(key);
+    if (result === undefined) {
+      result = this.derive(props);
+      if (this.entries.size >= this.max) this.entries.clear();
+      this.entries.set(key, result);
+    }
+    return result;
+  }
+}

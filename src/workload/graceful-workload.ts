@@ -11,6 +11,9 @@ import { intern } from '../script/value-key';
 /** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
 export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
 
+/** Each plan's annotation, once written. */
+const ANNOTATIONS = new WeakMap<ShutdownPlan, string>();
+
 /** A container of a {@link GracefulWorkload}: cdk8s-plus container props plus the preStop hook. */
 export interface GracefulContainerProps extends kplus.ContainerProps {
   /**
@@ -81,7 +84,13 @@ export const DEFAULT_RESOURCES: kplus.ContainerResources = {
 export class GracefulWorkload extends Construct {
   /** The value of the `graceful-shutdown.cdk8s.io/plan` pod annotation for a plan: JSON of its phases. */
   public static planAnnotation(plan: ShutdownPlan): string {
-    return intern(planAnnotationText(plan));
+    // Plans are immutable, and patterns share one plan between workloads built from equal props.
+    let text = ANNOTATIONS.get(plan);
+    if (text === undefined) {
+      text = intern(planAnnotationText(plan));
+      ANNOTATIONS.set(plan, text);
+    }
+    return text;
   }
 
   /** The plan. */

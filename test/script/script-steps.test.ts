@@ -35,6 +35,16 @@ describe('rendering', () => {
     expect(new PosixScript({ name: 'x', deadline: Duration.millis(2999) }).deadlineSeconds).toBe(2);
   });
 
+  test('a rendered script is sealed: adding a step afterwards throws instead of silently missing the manifest', () => {
+    const script = new PosixScript({ name: 'sealed', deadline: Duration.seconds(5) }).add(Step.log('one'));
+    const text = script.render();
+    expect(() => script.add(Step.log('two'))).toThrow("script 'sealed' was already rendered into a manifest; a step added now would not reach it.");
+    expect(script.render()).toBe(text);
+    expect(script.toCommand()[2]).toBe(text);
+    expect(text).toContain("gs_log 'one'");
+    expect(text).not.toContain("'two'");
+  });
+
   test('errors', () => {
     expect(() => new PosixScript({ name: 'Bad Name', deadline: s(3) })).toThrow("script name 'Bad Name' is not valid");
     expect(() => new PosixScript({ name: 'x', deadline: Duration.millis(999) })).toThrow("script 'x': deadline 999ms is under 1s; a preStop script needs at least 1s.");
