@@ -253,7 +253,7 @@ export class GracefulEnvoyGateway extends Construct {
     super(scope, id);
     // Validation, the plan, the drain script and Envoy's arguments are a pure function of the
     // props: derived once per distinct props value and shared by equal gateways.
-    const d = withConstructPath(this, () => DERIVATIONS.get(props));
+    const d = withConstructPath(this, () => DERIVATIONS.get(props, undefined));
     const v = d.validated;
     this.plan = d.plan;
     this.drainSelection = v.selection;

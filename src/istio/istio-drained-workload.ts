@@ -9,6 +9,7 @@ import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
 import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
+import { DerivationCache } from '../script/value-key';
 import { propError, withConstructPath } from '../workload/errors';
 
 /**
@@ -305,8 +306,10 @@ export class IstioDrainedWorkload extends Construct {
    */
   public constructor(scope: Construct, id: string, props: IstioDrainedWorkloadProps) {
     super(scope, id);
-    const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-    const built = withConstructPath(this, () => this.build(props, kubernetesVersion));
+    // Validation, the plan, the scripts and the annotations are a pure function of the props:
+    // derived once per distinct props value and shared by equal workloads.
+    const built = withConstructPath(this, () => DERIVATIONS.get(props, this));
+    const kubernetesVersion = built.kubernetesVersion;
     this.plan = built.plan;
     this.nativeSidecars = built.native;
     this.proxyConfig = built.proxyConfig;
@@ -377,206 +380,239 @@ export class IstioDrainedWorkload extends Construct {
   public get deployment(): kplus.Deployment {
     return this.workload.deployment;
   }
+}
 
-  private build(props: IstioDrainedWorkloadProps, kubernetesVersion: KubernetesVersion) {
-    const istio = props.istioVersion;
-    if (!props.ports || props.ports.length === 0) {
-      throw propError(this, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
-    }
-    const seenPorts = new PortRegistry(this);
-    seenPorts.add('ports', props.ports);
-    const containerName = props.containerName ?? 'app';
-    assertContainerName(this, 'containerName', containerName);
-    const extras = props.additionalContainers ?? [];
-    const names = [containerName];
-    extras.forEach((c, i) => {
-      assertContainerName(this, `additionalContainers[${i}].name`, c.name);
-      if (names.includes(c.name)) {
-        throw propError(this, `additionalContainers[${i}].name`, c.name, 'is already the name of another app container: container names are unique in a pod.');
-      }
-      names.push(c.name);
-      seenPorts.add(`additionalContainers[${i}].ports`, c.ports ?? []);
-    });
-    const containersText = names.length > 1 ? `app containers (${names.join(', ')})` : 'app';
-    const native = props.nativeSidecars ?? false;
-    if (native && !kubernetesVersion.supportsNativeSidecars) {
-      throw propError(this, 'nativeSidecars', true, `needs kubernetesVersion 1.29 or newer (native sidecars), but it is ${kubernetesVersion}. Raise kubernetesVersion or set nativeSidecars: false.`);
-    }
-    if (native && !istio.supportsNativeSidecars) {
-      throw propError(this, 'nativeSidecars', true, `needs Istio 1.19 or newer (ENABLE_NATIVE_SIDECARS), but istioVersion is ${istio}. Upgrade Istio or set nativeSidecars: false.`);
-    }
+/** What an IstioDrainedWorkload derives from its props alone. */
+interface Derived {
+  readonly kubernetesVersion: KubernetesVersion;
+  readonly plan: ShutdownPlan;
+  readonly native: boolean;
+  /** Sealed (rendered). */
+  readonly appPreStop?: PosixScript;
+  /** Sealed (rendered); frozen. */
+  readonly additionalPreStops: { readonly [name: string]: PosixScript };
+  /** Sealed (rendered). */
+  readonly proxyPreStop?: PosixScript;
+  readonly proxyConfig: string;
+  /** Frozen. */
+  readonly annotations: { readonly [key: string]: string };
+}
 
-    const propagation = wholeSeconds(this, 'propagation', props.propagation ?? Duration.seconds(5), 0);
-    const appShutdownTimeout = positive(this, 'appShutdownTimeout', props.appShutdownTimeout ?? Duration.seconds(10));
-    const drain = positive(this, 'terminationDrainDuration', props.terminationDrainDuration ?? Duration.seconds(5));
-    const margin = nonNegative(this, 'margin', props.margin ?? Duration.seconds(2));
-    const interval = wholeSeconds(this, 'portPollInterval', props.portPollInterval ?? Duration.seconds(1), 1);
-    const exitOnZero = props.exitOnZeroActiveConnections ?? false;
-    if (exitOnZero && !istio.supportsExitOnZeroActiveConnections) {
-      throw propError(this, 'exitOnZeroActiveConnections', true, `needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is ${istio}. Upgrade Istio or leave exitOnZeroActiveConnections off.`);
+/**
+ * Validation, the plan, the scripts and the annotations, from the props alone (`scope` names the
+ * construct in errors only): derived once per distinct props value and shared by equal workloads.
+ */
+function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
+  const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
+  const istio = props.istioVersion;
+  if (!props.ports || props.ports.length === 0) {
+    throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  }
+  const seenPorts = new PortRegistry(scope);
+  seenPorts.add('ports', props.ports);
+  const containerName = props.containerName ?? 'app';
+  assertContainerName(scope, 'containerName', containerName);
+  const extras = props.additionalContainers ?? [];
+  const names = [containerName];
+  extras.forEach((c, i) => {
+    assertContainerName(scope, `additionalContainers[${i}].name`, c.name);
+    if (names.includes(c.name)) {
+      throw propError(scope, `additionalContainers[${i}].name`, c.name, 'is already the name of another app container: container names are unique in a pod.');
     }
-    if (props.minimumDrainDuration && !exitOnZero) {
-      throw durationError(this, 'minimumDrainDuration', props.minimumDrainDuration, 'only applies with exitOnZeroActiveConnections: true (pilot-agent reads it only then). Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.');
-    }
-    const minDrain = props.minimumDrainDuration ? nonNegative(this, 'minimumDrainDuration', props.minimumDrainDuration) : undefined;
-    if (minDrain && minDrain.toMilliseconds() > drain.toMilliseconds()) {
-      throw durationError(this, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}, the drain's budget in the grace period: SIGKILL would come about when pilot-agent starts counting connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
-    }
+    names.push(c.name);
+    seenPorts.add(`additionalContainers[${i}].ports`, c.ports ?? []);
+  });
+  const containersText = names.length > 1 ? `app containers (${names.join(', ')})` : 'app';
+  const native = props.nativeSidecars ?? false;
+  if (native && !kubernetesVersion.supportsNativeSidecars) {
+    throw propError(scope, 'nativeSidecars', true, `needs kubernetesVersion 1.29 or newer (native sidecars), but it is ${kubernetesVersion}. Raise kubernetesVersion or set nativeSidecars: false.`);
+  }
+  if (native && !istio.supportsNativeSidecars) {
+    throw propError(scope, 'nativeSidecars', true, `needs Istio 1.19 or newer (ENABLE_NATIVE_SIDECARS), but istioVersion is ${istio}. Upgrade Istio or set nativeSidecars: false.`);
+  }
 
-    const endpoint = props.shutdownEndpoint;
-    let endpointUrl: string | undefined;
-    let endpointTimeout: Duration | undefined;
-    if (endpoint) {
-      if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(endpoint.path)) {
-        throw propError(this, 'shutdownEndpoint.path', endpoint.path, "is not a URL path: start it with '/' and use only URL characters (percent-encode the rest).");
-      }
-      const port = endpoint.port ?? props.ports[0].port;
-      assertPort(this, 'shutdownEndpoint.port', port);
-      endpointUrl = `http://127.0.0.1:${port}${endpoint.path}`;
-      endpointTimeout = wholeSeconds(this, 'shutdownEndpoint.timeout', endpoint.timeout ?? Duration.seconds(5), 1);
-    }
+  const propagation = wholeSeconds(scope, 'propagation', props.propagation ?? Duration.seconds(5), 0);
+  const appShutdownTimeout = positive(scope, 'appShutdownTimeout', props.appShutdownTimeout ?? Duration.seconds(10));
+  const drain = positive(scope, 'terminationDrainDuration', props.terminationDrainDuration ?? Duration.seconds(5));
+  const margin = nonNegative(scope, 'margin', props.margin ?? Duration.seconds(2));
+  const interval = wholeSeconds(scope, 'portPollInterval', props.portPollInterval ?? Duration.seconds(1), 1);
+  const exitOnZero = props.exitOnZeroActiveConnections ?? false;
+  if (exitOnZero && !istio.supportsExitOnZeroActiveConnections) {
+    throw propError(scope, 'exitOnZeroActiveConnections', true, `needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is ${istio}. Upgrade Istio or leave exitOnZeroActiveConnections off.`);
+  }
+  if (props.minimumDrainDuration && !exitOnZero) {
+    throw durationError(scope, 'minimumDrainDuration', props.minimumDrainDuration, 'only applies with exitOnZeroActiveConnections: true (pilot-agent reads it only then). Set exitOnZeroActiveConnections: true or remove minimumDrainDuration.');
+  }
+  const minDrain = props.minimumDrainDuration ? nonNegative(scope, 'minimumDrainDuration', props.minimumDrainDuration) : undefined;
+  if (minDrain && minDrain.toMilliseconds() > drain.toMilliseconds()) {
+    throw durationError(scope, 'minimumDrainDuration', minDrain, `is longer than terminationDrainDuration ${formatDuration(drain)}, the drain's budget in the grace period: SIGKILL would come about when pilot-agent starts counting connections. Lower minimumDrainDuration to at most ${formatDuration(drain)} or raise terminationDrainDuration.`);
+  }
 
-    // The plan, built from the props; every timing below is read back from it.
-    const waitOutbound = !native && (props.waitForOutboundConnections ?? true);
-    const holdUntil = waitOutbound
-      ? "the app's ports are closed and its connections out through the proxy have ended"
-      : "the app's ports are closed";
-    const proxyWhile = native
-      ? 'the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)'
-      : `istio-proxy's preStop holds the proxy until ${holdUntil}`;
-    const phases: ShutdownPhaseProps[] = [{
-      kind: PhaseKind.PROPAGATE,
-      name: 'propagate',
-      description: `${names.length > 1 ? `preStop of ${names.join(', ')}` : 'app preStop'}: wait for endpoint removal to reach kube-proxy, ingresses and other sidecars; ${proxyWhile}`,
-      bound: propagation,
-      boundProperty: 'propagation',
-    }];
-    if (endpointUrl && endpointTimeout) {
-      phases.push({
-        kind: PhaseKind.STOP,
-        name: 'app-shutdown',
-        description: `app preStop: ${endpoint!.method ?? HttpMethod.POST} ${endpointUrl} (the app's own shutdown)`,
-        bound: endpointTimeout,
-        inPreStop: true,
-        boundProperty: 'shutdownEndpoint.timeout',
-      });
+  const endpoint = props.shutdownEndpoint;
+  let endpointUrl: string | undefined;
+  let endpointTimeout: Duration | undefined;
+  if (endpoint) {
+    if (!/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(endpoint.path)) {
+      throw propError(scope, 'shutdownEndpoint.path', endpoint.path, "is not a URL path: start it with '/' and use only URL characters (percent-encode the rest).");
     }
+    const port = endpoint.port ?? props.ports[0].port;
+    assertPort(scope, 'shutdownEndpoint.port', port);
+    endpointUrl = `http://127.0.0.1:${port}${endpoint.path}`;
+    endpointTimeout = wholeSeconds(scope, 'shutdownEndpoint.timeout', endpoint.timeout ?? Duration.seconds(5), 1);
+  }
+
+  // The plan, built from the props; every timing below is read back from it.
+  const waitOutbound = !native && (props.waitForOutboundConnections ?? true);
+  const holdUntil = waitOutbound
+    ? "the app's ports are closed and its connections out through the proxy have ended"
+    : "the app's ports are closed";
+  const proxyWhile = native
+    ? 'the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)'
+    : `istio-proxy's preStop holds the proxy until ${holdUntil}`;
+  const phases: ShutdownPhaseProps[] = [{
+    kind: PhaseKind.PROPAGATE,
+    name: 'propagate',
+    description: `${names.length > 1 ? `preStop of ${names.join(', ')}` : 'app preStop'}: wait for endpoint removal to reach kube-proxy, ingresses and other sidecars; ${proxyWhile}`,
+    bound: propagation,
+    boundProperty: 'propagation',
+  }];
+  if (endpointUrl && endpointTimeout) {
     phases.push({
       kind: PhaseKind.STOP,
-      name: 'stop',
-      description: native
-        ? `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits (no declared istio-proxy preStop needed)`
-        : `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy, whose preStop returns once ${holdUntil}`,
-      bound: appShutdownTimeout,
-      boundProperty: 'appShutdownTimeout',
+      name: 'app-shutdown',
+      description: `app preStop: ${endpoint!.method ?? HttpMethod.POST} ${endpointUrl} (the app's own shutdown)`,
+      bound: endpointTimeout,
+      inPreStop: true,
+      boundProperty: 'shutdownEndpoint.timeout',
     });
-    // Upstream pilot-agent (pkg/envoy/agent.go, terminate): without exit-on-zero it sleeps
-    // terminationDrainDuration and stops Envoy; with it, it waits MINIMUM_DRAIN_DURATION, then
-    // polls downstream_cx_active every second with no limit of its own (only SIGKILL ends it),
-    // and stops early after 5 failed reads or an empty answer ("exit after min(all connections
-    // close, terminationGracePeriodSeconds-minimumDrainDuration)", its own comment). So with
-    // exit-on-zero the drain's real bound is SIGKILL: the phase is the budget the plan reserves
-    // (terminationDrainDuration, which pilot-agent then ignores), and the description says when
-    // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
-    const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
-    const exitOnZeroOrdinary = !native && exitOnZero;
-    const drainDescription = (sigkillAt: string): string => {
-      if (native) {
-        return `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`;
-      }
-      if (exitOnZero) {
-        return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, waits MINIMUM_DRAIN_DURATION ${minText}, then stops Envoy at 0 active connections `
-          + `(or early when its stats cannot be read). It ignores terminationDrainDuration in this mode: only SIGKILL at ${sigkillAt} ends a drain that never reaches 0; `
-          + `the plan budgets terminationDrainDuration ${protoDuration(drain)} for it`;
-      }
-      return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
-    };
-    const buildPlan = (sigkillAt: string): ShutdownPlan => {
-      const all: ShutdownPhaseProps[] = [...phases, {
-        kind: PhaseKind.DRAIN,
-        name: 'proxy-drain',
-        description: drainDescription(sigkillAt),
-        bound: drain,
-        endsEarly: exitOnZero,
-        inPreStop: false,
-        boundProperty: 'terminationDrainDuration',
-      }];
-      if (margin.toMilliseconds() > 0) {
-        all.push({
-          kind: PhaseKind.MARGIN,
-          name: 'margin',
-          description: exitOnZeroOrdinary ? 'safety margin (with exit-on-zero the proxy may still be draining here: only SIGKILL stops it)' : 'safety margin',
-          bound: margin,
-          boundProperty: 'margin',
-        });
-      }
-      return new ShutdownPlan({ phases: all, terminationGracePeriod: props.terminationGracePeriod });
-    };
-    let plan = buildPlan('the end of the grace period');
-    if (exitOnZeroOrdinary) plan = buildPlan(`t=${formatDuration(plan.terminationGracePeriod)}`);
-
-    // Nothing to wait for and nothing to call: the app gets its stop signal at once.
-    let appPreStop: PosixScript | undefined;
-    if (plan.preStopDeadline.toMilliseconds() >= 1000) {
-      appPreStop = new PosixScript({ name: 'app-prestop', deadline: plan.preStopDeadline })
-        .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
-      if (endpointUrl) {
-        appPreStop.add(Step.http({
-          method: endpoint!.method ?? HttpMethod.POST,
-          url: ShellWord.literal(endpointUrl),
-          timeout: plan.phase('app-shutdown').bound,
-          description: 'app shutdown endpoint',
-        }));
-      }
-    }
-
-    // The other app containers wait for propagation too, then get their stop signal.
-    const additionalPreStops: { [name: string]: PosixScript } = {};
-    if (plan.endOf('propagate').toMilliseconds() >= 1000) {
-      for (const c of extras) {
-        additionalPreStops[c.name] = new PosixScript({ name: `${c.name.slice(0, 55)}-prestop`, deadline: plan.endOf('propagate') })
-          .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
-      }
-    }
-
-    let proxyPreStop: PosixScript | undefined;
-    if (!native) {
-      const probe = appActivityProbe(seenPorts.numbers, waitOutbound ? ENVOY_OUTBOUND_PORT : undefined);
-      proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: plan.endOf('stop') })
-        .add(
-          Step.log(`holding istio-proxy until ${holdUntil}, so the app's shutdown and outbound calls keep the proxy`),
-          Step.pollUntilZero({ probe, interval }),
-          Step.whenPollDidNotReachZero([Step.log('the app is still active at the end of its stop phase; releasing istio-proxy to drain anyway')]),
-        );
-    }
-
-    const userAnnotations = props.podAnnotations ?? {};
-    const proxyConfig = renderProxyConfig({
-      terminationDrainDuration: plan.phase('proxy-drain').bound,
-      holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts,
-      exitOnZeroActiveConnections: exitOnZero,
-      minimumDrainDuration: minDrain,
-    }, userAnnotations[PROXY_CONFIG_ANNOTATION]);
-    const annotations: { [key: string]: string } = { ...userAnnotations, [PROXY_CONFIG_ANNOTATION]: proxyConfig };
-    if (istio.supportsNativeSidecarAnnotation) {
-      const want = String(native);
-      const theirs = userAnnotations[NATIVE_SIDECAR_ANNOTATION];
-      if (theirs !== undefined && theirs !== want) {
-        throw propError(this, `podAnnotations['${NATIVE_SIDECAR_ANNOTATION}']`, theirs, `contradicts nativeSidecars: ${native}. Remove the annotation and set nativeSidecars instead: the shutdown order depends on it.`);
-      }
-      annotations[NATIVE_SIDECAR_ANNOTATION] = want;
-    }
-    const injectAnnotation = userAnnotations[SIDECAR_INJECT_LABEL];
-    if (injectAnnotation !== undefined && injectAnnotation !== 'true') {
-      throw propError(this, `podAnnotations['${SIDECAR_INJECT_LABEL}']`, injectAnnotation, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
-    }
-    const injectLabel = props.podLabels?.[SIDECAR_INJECT_LABEL];
-    if (injectLabel !== undefined && injectLabel !== 'true') {
-      throw propError(this, `podLabels['${SIDECAR_INJECT_LABEL}']`, injectLabel, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
-    }
-    return { plan, native, appPreStop, additionalPreStops, proxyPreStop, proxyConfig, annotations };
   }
+  phases.push({
+    kind: PhaseKind.STOP,
+    name: 'stop',
+    description: native
+      ? `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits (no declared istio-proxy preStop needed)`
+      : `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy, whose preStop returns once ${holdUntil}`,
+    bound: appShutdownTimeout,
+    boundProperty: 'appShutdownTimeout',
+  });
+  // Upstream pilot-agent (pkg/envoy/agent.go, terminate): without exit-on-zero it sleeps
+  // terminationDrainDuration and stops Envoy; with it, it waits MINIMUM_DRAIN_DURATION, then
+  // polls downstream_cx_active every second with no limit of its own (only SIGKILL ends it),
+  // and stops early after 5 failed reads or an empty answer ("exit after min(all connections
+  // close, terminationGracePeriodSeconds-minimumDrainDuration)", its own comment). So with
+  // exit-on-zero the drain's real bound is SIGKILL: the phase is the budget the plan reserves
+  // (terminationDrainDuration, which pilot-agent then ignores), and the description says when
+  // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
+  const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
+  const exitOnZeroOrdinary = !native && exitOnZero;
+  const drainDescription = (sigkillAt: string): string => {
+    if (native) {
+      return `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`;
+    }
+    if (exitOnZero) {
+      return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, waits MINIMUM_DRAIN_DURATION ${minText}, then stops Envoy at 0 active connections `
+        + `(or early when its stats cannot be read). It ignores terminationDrainDuration in this mode: only SIGKILL at ${sigkillAt} ends a drain that never reaches 0; `
+        + `the plan budgets terminationDrainDuration ${protoDuration(drain)} for it`;
+    }
+    return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
+  };
+  const buildPlan = (sigkillAt: string): ShutdownPlan => {
+    const all: ShutdownPhaseProps[] = [...phases, {
+      kind: PhaseKind.DRAIN,
+      name: 'proxy-drain',
+      description: drainDescription(sigkillAt),
+      bound: drain,
+      endsEarly: exitOnZero,
+      inPreStop: false,
+      boundProperty: 'terminationDrainDuration',
+    }];
+    if (margin.toMilliseconds() > 0) {
+      all.push({
+        kind: PhaseKind.MARGIN,
+        name: 'margin',
+        description: exitOnZeroOrdinary ? 'safety margin (with exit-on-zero the proxy may still be draining here: only SIGKILL stops it)' : 'safety margin',
+        bound: margin,
+        boundProperty: 'margin',
+      });
+    }
+    return new ShutdownPlan({ phases: all, terminationGracePeriod: props.terminationGracePeriod });
+  };
+  let plan = buildPlan('the end of the grace period');
+  if (exitOnZeroOrdinary) plan = buildPlan(`t=${formatDuration(plan.terminationGracePeriod)}`);
+
+  // Nothing to wait for and nothing to call: the app gets its stop signal at once.
+  let appPreStop: PosixScript | undefined;
+  if (plan.preStopDeadline.toMilliseconds() >= 1000) {
+    appPreStop = new PosixScript({ name: 'app-prestop', deadline: plan.preStopDeadline })
+      .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
+    if (endpointUrl) {
+      appPreStop.add(Step.http({
+        method: endpoint!.method ?? HttpMethod.POST,
+        url: ShellWord.literal(endpointUrl),
+        timeout: plan.phase('app-shutdown').bound,
+        description: 'app shutdown endpoint',
+      }));
+    }
+  }
+
+  // The other app containers wait for propagation too, then get their stop signal.
+  const additionalPreStops: { [name: string]: PosixScript } = {};
+  if (plan.endOf('propagate').toMilliseconds() >= 1000) {
+    for (const c of extras) {
+      additionalPreStops[c.name] = new PosixScript({ name: `${c.name.slice(0, 55)}-prestop`, deadline: plan.endOf('propagate') })
+        .add(Step.sleepUntil(plan.endOf('propagate'), 'endpoint removal reaches kube-proxy, ingresses and the other sidecars'));
+    }
+  }
+
+  let proxyPreStop: PosixScript | undefined;
+  if (!native) {
+    const probe = appActivityProbe(seenPorts.numbers, waitOutbound ? ENVOY_OUTBOUND_PORT : undefined);
+    proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: plan.endOf('stop') })
+      .add(
+        Step.log(`holding istio-proxy until ${holdUntil}, so the app's shutdown and outbound calls keep the proxy`),
+        Step.pollUntilZero({ probe, interval }),
+        Step.whenPollDidNotReachZero([Step.log('the app is still active at the end of its stop phase; releasing istio-proxy to drain anyway')]),
+      );
+  }
+
+  const userAnnotations = props.podAnnotations ?? {};
+  const proxyConfig = renderProxyConfig({
+    terminationDrainDuration: plan.phase('proxy-drain').bound,
+    holdApplicationUntilProxyStarts: props.holdApplicationUntilProxyStarts,
+    exitOnZeroActiveConnections: exitOnZero,
+    minimumDrainDuration: minDrain,
+  }, userAnnotations[PROXY_CONFIG_ANNOTATION]);
+  const annotations: { [key: string]: string } = { ...userAnnotations, [PROXY_CONFIG_ANNOTATION]: proxyConfig };
+  if (istio.supportsNativeSidecarAnnotation) {
+    const want = String(native);
+    const theirs = userAnnotations[NATIVE_SIDECAR_ANNOTATION];
+    if (theirs !== undefined && theirs !== want) {
+      throw propError(scope, `podAnnotations['${NATIVE_SIDECAR_ANNOTATION}']`, theirs, `contradicts nativeSidecars: ${native}. Remove the annotation and set nativeSidecars instead: the shutdown order depends on it.`);
+    }
+    annotations[NATIVE_SIDECAR_ANNOTATION] = want;
+  }
+  const injectAnnotation = userAnnotations[SIDECAR_INJECT_LABEL];
+  if (injectAnnotation !== undefined && injectAnnotation !== 'true') {
+    throw propError(scope, `podAnnotations['${SIDECAR_INJECT_LABEL}']`, injectAnnotation, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
+  }
+  const injectLabel = props.podLabels?.[SIDECAR_INJECT_LABEL];
+  if (injectLabel !== undefined && injectLabel !== 'true') {
+    throw propError(scope, `podLabels['${SIDECAR_INJECT_LABEL}']`, injectLabel, 'turns injection off, but IstioDrainedWorkload exists to order the app and its injected proxy. Remove it, or use GracefulWorkload for a pod without a sidecar.');
+  }
+  for (const script of [appPreStop, proxyPreStop, ...Object.values(additionalPreStops)]) script?.render();
+  return {
+    kubernetesVersion,
+    plan,
+    native,
+    appPreStop,
+    additionalPreStops: Object.freeze(additionalPreStops),
+    proxyPreStop,
+    proxyConfig,
+    annotations: Object.freeze(annotations),
+  };
 }
+
+const DERIVATIONS = new DerivationCache(derive);
 
 /** `http-web`: the protocol, a dash, the suffix (Istio's `<protocol>[-<suffix>]`). */
 function portName(p: IstioPort): string {

@@ -212,7 +212,7 @@ export class GracefulNginx extends Construct {
     super(scope, id);
     // Validation, the plan, nginx.conf and the scripts are a pure function of the props: derived
     // once per distinct props value and shared by equal nginx workloads.
-    const d = withConstructPath(this, () => DERIVATIONS.get(props));
+    const d = withConstructPath(this, () => DERIVATIONS.get(props, undefined));
     this.port = d.port;
     this.keepaliveTimeoutSeconds = d.keepaliveTimeoutSeconds;
     this.keepaliveTimeSeconds = d.keepaliveTimeSeconds;

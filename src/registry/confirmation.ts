@@ -3,6 +3,7 @@ import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
 import { statusPresenceProbe } from './probes';
 import { RegistryHeader } from './secret';
 import { checkUrl, placeholdersIn, requireText, userWord } from './url';
+import { withValueKey } from '../script/value-key';
 
 /** Options of {@link Confirmation.adminController}. */
 export interface AdminControllerOptions {
@@ -60,7 +61,7 @@ export class Confirmation {
     const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl');
     const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
     const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
-    return new Confirmation({
+    return withValueKey(new Confirmation({
       checker: name,
       checkedAt: `${name} at ${host}`,
       presence: t => statusPresenceProbe({
@@ -78,7 +79,7 @@ export class Confirmation {
       }],
       secrets: bound.envs,
       runtimeEnv: [check, text ?? '', remove ?? ''].flatMap(placeholdersIn),
-    });
+    }), 'Confirmation.adminController', options);
   }
 
   /** @internal */ public readonly _override: ConfirmationOverride;

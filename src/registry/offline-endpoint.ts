@@ -2,6 +2,7 @@ import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { bindHeaders, RegistryCall, SecretEnv } from './internal';
 import { RegistryHeader } from './secret';
 import { checkUrl, placeholdersIn, requirePort, userWord } from './url';
+import { withValueKey } from '../script/value-key';
 
 /** Options of {@link OfflineEndpoint.springBootServiceRegistry}. */
 export interface SpringBootServiceRegistryOptions {
@@ -64,13 +65,13 @@ export class OfflineEndpoint {
     if (!/^[A-Z_]{1,32}$/.test(status)) {
       throw new Error(`OfflineEndpoint.springBootServiceRegistry status '${status}' is not a registry status: use e.g. OUT_OF_SERVICE or DOWN.`);
     }
-    return new OfflineEndpoint({
+    return withValueKey(new OfflineEndpoint({
       method: HttpMethod.POST,
       url: ShellWord.literal(`http://127.0.0.1:${port}${path}`),
       body: ShellWord.literal(JSON.stringify({ status })),
       headers: [HttpHeader.of('Content-Type', 'application/json')],
       description: `app: POST ${path} status ${status}`,
-    }, [], []);
+    }, [], []), 'OfflineEndpoint.springBootServiceRegistry', options);
   }
 
   /** Any HTTP endpoint of the app that takes it offline. */
@@ -78,13 +79,13 @@ export class OfflineEndpoint {
     const url = checkUrl(options.url, 'OfflineEndpoint.http url');
     const bound = bindHeaders(options.headers, 'GS_OFFLINE_HEADER');
     const method = options.method ?? HttpMethod.POST;
-    return new OfflineEndpoint({
+    return withValueKey(new OfflineEndpoint({
       method,
       url: userWord(url),
       body: options.body === undefined ? undefined : ShellWord.literal(options.body),
       headers: bound.headers,
       description: `app: ${method} ${url}`,
-    }, bound.envs, placeholdersIn(url));
+    }, bound.envs, placeholdersIn(url)), 'OfflineEndpoint.http', options);
   }
 
   /** @internal */ public readonly _call: RegistryCall;

@@ -11,6 +11,7 @@ import { RegistryShutdownOptions } from './options';
 import { fileExistsProbe } from './probes';
 import { Registry } from './registry';
 import { renderTriggerCgi, TRIGGER_DIR, TRIGGER_PATH, TRIGGER_SCRIPT, triggerCommand } from './trigger';
+import { DerivationCache } from '../script/value-key';
 import { withConstructPath } from '../workload/errors';
 
 /** Where the deregistration script runs. */
@@ -137,37 +138,13 @@ export class RegistryAwareService extends Construct {
    */
   public constructor(scope: Construct, id: string, props: RegistryAwareServiceProps) {
     super(scope, id);
-    const version = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-    this.placement = props.placement ?? DeregistrationPlacement.APP_CONTAINER;
+    // Validation, the plan and the scripts are a pure function of the props: derived once per
+    // distinct props value and shared by equal services.
+    const built = withConstructPath(this, () => DERIVATIONS.get(props, undefined));
+    const version = built.version;
+    this.placement = built.placement;
     const sidecarMode = this.placement === DeregistrationPlacement.SIDECAR;
-    const wait = props.appWait ?? (version.supportsSleepAction ? AppWait.SLEEP : AppWait.DONE_FILE);
-    const built = withConstructPath(this, () => {
-      if (!props.registry) throw new Error('registry is missing: give Registry.nacos(...), Registry.eureka(...), Registry.consul(...) or Registry.custom(...).');
-      if (!props.app?.image) throw new Error("app.image is missing: give the app container's image.");
-      for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait], ['triggerPort', props.triggerPort]]) {
-        if (value !== undefined && !sidecarMode) {
-          throw new Error(`${prop} is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop ${prop}.`);
-        }
-      }
-      if (props.triggerPort !== undefined && wait !== AppWait.HTTP_GET) {
-        throw new Error(`triggerPort ${props.triggerPort} is set but appWait is ${wait}. Set appWait: AppWait.HTTP_GET or drop triggerPort.`);
-      }
-      if (wait === AppWait.HTTP_GET && props.sidecarImage === undefined) {
-        throw new Error('appWait HTTP_GET needs sidecarImage: an image with sh, busybox httpd and curl (e.g. Alpine with the curl and busybox-extras packages); the default curlimages/curl:8.8.0 has no httpd. Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP.');
-      }
-      if (props.triggerPort !== undefined && (!Number.isInteger(props.triggerPort) || props.triggerPort < 1 || props.triggerPort > 65535)) {
-        throw new Error(`triggerPort ${props.triggerPort} is not a port: use a whole number 1-65535, e.g. 19010.`);
-      }
-      const plan = registryPlan(props.registry, props.offlineEndpoint, props);
-      const script = deregistrationScript({
-        registry: props.registry,
-        offline: props.offlineEndpoint,
-        plan,
-        pollInterval: props.pollInterval,
-        doneFile: sidecarMode && wait !== AppWait.HTTP_GET ? DONE_FILE : undefined,
-      });
-      return { plan, script };
-    });
+    const wait = built.wait;
     this.plan = built.plan;
     this.script = built.script;
     this.workload = new GracefulWorkload(this, 'Default', { plan: this.plan, kubernetesVersion: version, replicas: props.replicas });
@@ -199,7 +176,7 @@ export class RegistryAwareService extends Construct {
     const volume = kplus.Volume.fromEmptyDir(this, 'signal', 'graceful-shutdown-signal');
     const appPreStop = wait === AppWait.SLEEP
       ? PreStopHook.sleep(this.plan.preStopDeadline)
-      : PreStopHook.script(waitForSidecarScript(this.plan, DONE_FILE));
+      : PreStopHook.script(built.waitForSidecar!);
     this.appContainer = this.workload.addContainer({ ...props.app, name: appName, preStop: appPreStop });
     if (wait === AppWait.DONE_FILE) this.appContainer.mount(SIGNAL_DIR, volume, { readOnly: true });
     this.sidecar = this.workload.addContainer({
@@ -269,3 +246,52 @@ export class RegistryAwareService extends Construct {
     return env;
   }
 }
+
+/** What a RegistryAwareService derives from its props alone. */
+interface Derived {
+  readonly version: KubernetesVersion;
+  readonly placement: DeregistrationPlacement;
+  readonly wait: AppWait;
+  readonly plan: ShutdownPlan;
+  /** Sealed (rendered). */
+  readonly script: PosixScript;
+  /** The app's wait for the sidecar's done file (SIDECAR placement with DONE_FILE); sealed. */
+  readonly waitForSidecar?: PosixScript;
+}
+
+function derive(props: RegistryAwareServiceProps): Derived {
+  const version = props.kubernetesVersion ?? KubernetesVersion.V1_28;
+  const placement = props.placement ?? DeregistrationPlacement.APP_CONTAINER;
+  const sidecarMode = placement === DeregistrationPlacement.SIDECAR;
+  const wait = props.appWait ?? (version.supportsSleepAction ? AppWait.SLEEP : AppWait.DONE_FILE);
+  if (!props.registry) throw new Error('registry is missing: give Registry.nacos(...), Registry.eureka(...), Registry.consul(...) or Registry.custom(...).');
+  if (!props.app?.image) throw new Error("app.image is missing: give the app container's image.");
+  for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait], ['triggerPort', props.triggerPort]]) {
+    if (value !== undefined && !sidecarMode) {
+      throw new Error(`${prop} is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop ${prop}.`);
+    }
+  }
+  if (props.triggerPort !== undefined && wait !== AppWait.HTTP_GET) {
+    throw new Error(`triggerPort ${props.triggerPort} is set but appWait is ${wait}. Set appWait: AppWait.HTTP_GET or drop triggerPort.`);
+  }
+  if (wait === AppWait.HTTP_GET && props.sidecarImage === undefined) {
+    throw new Error('appWait HTTP_GET needs sidecarImage: an image with sh, busybox httpd and curl (e.g. Alpine with the curl and busybox-extras packages); the default curlimages/curl:8.8.0 has no httpd. Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP.');
+  }
+  if (props.triggerPort !== undefined && (!Number.isInteger(props.triggerPort) || props.triggerPort < 1 || props.triggerPort > 65535)) {
+    throw new Error(`triggerPort ${props.triggerPort} is not a port: use a whole number 1-65535, e.g. 19010.`);
+  }
+  const plan = registryPlan(props.registry, props.offlineEndpoint, props);
+  const script = deregistrationScript({
+    registry: props.registry,
+    offline: props.offlineEndpoint,
+    plan,
+    pollInterval: props.pollInterval,
+    doneFile: sidecarMode && wait !== AppWait.HTTP_GET ? DONE_FILE : undefined,
+  });
+  script.render();
+  const waitForSidecar = sidecarMode && wait === AppWait.DONE_FILE ? waitForSidecarScript(plan, DONE_FILE) : undefined;
+  waitForSidecar?.render();
+  return { version, placement, wait, plan, script, waitForSidecar };
+}
+
+const DERIVATIONS = new DerivationCache(derive);

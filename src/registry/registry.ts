@@ -5,6 +5,7 @@ import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
 import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
 import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, userWord } from './url';
+import { withValueKey } from '../script/value-key';
 
 /** Which registry a {@link Registry} talks to. */
 export enum RegistryKind {
@@ -243,14 +244,14 @@ export class Registry {
     ]);
     const loginUrl = ShellWord.concat([userWord(server), ShellWord.literal(`${ctx}/v1/auth/login`)]);
     const what = `this pod (${serviceName}, port ${port})`;
-    return new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server}`, Duration.seconds(10), {
+    return withValueKey(new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server}`, Duration.seconds(10), {
       removal: [{ method: HttpMethod.DELETE, url: removeUrl, headers: [], description: `Nacos: deregister ${what}` }],
       presence: t => nacosPresenceProbe({ listUrl, port, timeoutSeconds: t }),
       login: auth?._username ? t => nacosLoginProbe(loginUrl, 'GS_REG_NACOS_USERNAME', 'GS_REG_NACOS_PASSWORD', NACOS_TOKEN_ENV, t) : undefined,
       clearConfig: clearConfigCall(options, 'Registry.nacos'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv(['POD_IP', ...placeholdersIn(server), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation);
+    }, options.confirmation), 'Registry.nacos', options);
   }
 
   /**
@@ -286,7 +287,7 @@ export class Registry {
     if (options.deleteInstance) {
       removal.push({ method: HttpMethod.DELETE, url: path, headers, description: `Eureka: delete ${appName.toUpperCase()}/${instanceId}` });
     }
-    return new Registry(RegistryKind.EUREKA, `Eureka ${appName.toUpperCase()}/${instanceId} at ${server}`, Duration.seconds(90), {
+    return withValueKey(new Registry(RegistryKind.EUREKA, `Eureka ${appName.toUpperCase()}/${instanceId} at ${server}`, Duration.seconds(90), {
       removal,
       presence: t => statusPresenceProbe({
         description: `Eureka instance ${appName.toUpperCase()}/${instanceId} (UP)`,
@@ -298,7 +299,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.eureka'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(server), ...placeholdersIn(instanceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation);
+    }, options.confirmation), 'Registry.eureka', options);
   }
 
   /**
@@ -316,7 +317,7 @@ export class Registry {
       secrets.push({ name: 'GS_REG_CONSUL_TOKEN', secret: options.token });
     }
     const id = encodedUserWord(serviceId);
-    return new Registry(RegistryKind.CONSUL, `Consul service ${serviceId} at ${agent}`, Duration.seconds(10), {
+    return withValueKey(new Registry(RegistryKind.CONSUL, `Consul service ${serviceId} at ${agent}`, Duration.seconds(10), {
       removal: [{
         method: HttpMethod.PUT,
         url: ShellWord.concat([userWord(agent), ShellWord.literal('/v1/agent/service/deregister/'), id]),
@@ -333,7 +334,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.consul'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(agent), ...placeholdersIn(serviceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation);
+    }, options.confirmation), 'Registry.consul', options);
   }
 
   /**
@@ -348,7 +349,7 @@ export class Registry {
     const bound = bindHeaders(options.headers, 'GS_REG_HEADER');
     const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"');
     const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
-    return new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
+    return withValueKey(new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
       offline: [{ method: options.offlineMethod ?? HttpMethod.POST, url: userWord(offlineUrl), headers: bound.headers, description: `${name}: offline` }],
       removal: [{ method: options.forceRemoveMethod ?? HttpMethod.DELETE, url: userWord(forceRemoveUrl), headers: bound.headers, description: `${name}: force-remove` }],
       presence: t => statusPresenceProbe({
@@ -361,7 +362,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.custom'),
       secrets: [...bound.envs, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([offlineUrl, check, forceRemoveUrl, text ?? '', options.clearConfigUrl ?? ''].flatMap(placeholdersIn)),
-    }, options.confirmation);
+    }, options.confirmation), 'Registry.custom', options);
   }
 
   /** The flavour. */

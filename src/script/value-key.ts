@@ -170,21 +170,23 @@ export function withoutDerivationCache<T>(fn: () => T): T {
  * A bounded cache of a pure derivation from props: a pattern validates its props and derives its
  * plan, scripts and rendered texts once per distinct props value, and workloads built from equal
  * props share the (immutable, sealed) results. Props that cannot be keyed are derived every time.
- * Errors are never cached.
+ * Errors are never cached, so `errorScope` (the construct being built) may name the construct in
+ * error messages; it must not reach the results, which other constructs share
+ * (test/workload/derivation-cache.test.ts builds under other ids and compares).
  */
-export class DerivationCache<P, T> {
+export class DerivationCache<P, T, S = undefined> {
   private readonly entries = new Map<string, T>();
 
-  public constructor(private readonly derive: (props: P) => T, private readonly max = 200) {}
+  public constructor(private readonly derive: (props: P, errorScope: S) => T, private readonly max = 200) {}
 
   /** The derivation of `props`, from the cache when equal props were derived before. */
-  public get(props: P): T {
-    if (!derivationCacheOn) return this.derive(props);
+  public get(props: P, errorScope: S): T {
+    if (!derivationCacheOn) return this.derive(props, errorScope);
     const key = valueKey(props);
-    if (key === undefined) return this.derive(props);
+    if (key === undefined) return this.derive(props, errorScope);
     let result = this.entries.get(key);
     if (result === undefined) {
-      result = this.derive(props);
+      result = this.derive(props, errorScope);
       if (this.entries.size >= this.max) this.entries.clear();
       this.entries.set(key, result);
     }
