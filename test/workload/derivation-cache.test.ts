@@ -1,0 +1,237 @@
+import { App, Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import * as fc from 'fast-check';
+import {
+  AppWait, Confirmation, DeregistrationPlacement, DrainListenersMode, GracefulEnvoyGateway, GracefulNginx, IstioDrainedWorkload,
+  IstioProtocol, IstioVersion, KubernetesVersion, NacosAuth, NginxCutOver, OfflineEndpoint, Registry, RegistryAwareService,
+  RegistrySecret, Step,
+} from '../../src';
+import { valueKey, withoutDerivationCache, withValueKey } from '../../src/script/value-key';
+
+// Every pattern derives its validation, plan, scripts and texts once per distinct props value
+// (DerivationCache) and shares them between equal workloads. A props key that leaves out an input,
+// or a derivation that reads its construct (beyond error messages), would hand a workload another
+// one's manifests. These properties build many props drawn from small sets, so props that differ
+// in one field are frequent, through the cache and fresh, and compare the synthesized objects
+// (or the error message) of each.
+
+type Outcome = { json: unknown } | { error: string };
+
+function outcome(build: (scope: Construct, id: string) => void, id: string): Outcome {
+  const chart = new Chart(new App(), 'platform');
+  try {
+    build(chart, id);
+    return { json: chart.toJson() };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/**
+ * Props from `model` (one arbitrary per field), then the same props with one field changed: the
+ * cache is filled with the first, and the second, built through the cache after a build under
+ * another id, must equal its fresh build. A key that leaves out a field fails on the pairs that
+ * differ in that field only; a derivation that keeps its construct's path fails on every pair.
+ */
+function cachedEqualsFresh<P>(model: { [field: string]: fc.Arbitrary<unknown> }, build: (scope: Construct, id: string, p: P) => void): number {
+  const fields = Object.keys(model);
+  const pairs = fc.record(model).chain(p => fc.constantFrom(...fields)
+    .chain(field => model[field].map(v => ({ first: p as P, second: { ...p, [field]: v } as P }))));
+  let built = 0;
+  fc.assert(fc.property(pairs, ({ first, second }) => {
+    outcome((sc, id) => build(sc, id, first), 'elsewhere');
+    outcome((sc, id) => build(sc, id, second), 'elsewhere');
+    const cached = outcome((sc, id) => build(sc, id, second), 'w');
+    const fresh = withoutDerivationCache(() => outcome((sc, id) => build(sc, id, second), 'w'));
+    expect(cached).toEqual(fresh);
+    if ('json' in cached) built++;
+  }), { numRuns: 400, seed: 20261122 });
+  return built;
+}
+
+const s = Duration.seconds;
+const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const version = opt(fc.constantFrom(KubernetesVersion.of('1.28'), KubernetesVersion.of('1.29'), KubernetesVersion.of('1.30')));
+
+describe('valueKey', () => {
+  class A { constructor(public readonly x: number) {} }
+  class B { constructor(public readonly x: number) {} }
+
+  test('types, classes and structure are told apart', () => {
+    const keys = [1, '1', true, 'T', undefined, 'u', null, 0, -0, [1], { 0: 1 }, [[1]], [1, 1], { a: 1 }, { a: '1' }, { b: 1 },
+      new A(1), new B(1), new A(2), s(60), Duration.minutes(1), s(61)].map(v => valueKey(v));
+    expect(keys.every(k => k !== undefined)).toBe(true);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(valueKey(new A(1))).toBe(valueKey(new A(1)));
+    expect(valueKey({ a: [s(5), { b: 'x' }] })).toBe(valueKey({ a: [s(5), { b: 'x' }] }));
+  });
+
+  test('what cannot be keyed is not: functions, constructs, opaque built-ins, cycles', () => {
+    const cyclic: { self?: unknown } = {};
+    cyclic.self = cyclic;
+    for (const v of [() => 1, { f: () => 1 }, new Chart(new App(), 'c'), new Map(), new Set([1]), new Date(0), /x/, cyclic, Step.log('x')]) {
+      expect(valueKey(v)).toBeUndefined();
+    }
+  });
+
+  test('a value key stands for an object that holds functions, by the inputs it was made from', () => {
+    const make = (port: number) => withValueKey({ probe: () => port }, 'probe', { port });
+    expect(valueKey(make(1))).toBe(valueKey(make(1)));
+    expect(valueKey(make(1))).not.toBe(valueKey(make(2)));
+    expect(valueKey(withValueKey({ f: () => 1 }, 'x', { g: () => 1 }))).toBeUndefined();
+  });
+});
+
+describe('the derivation cache gives every workload its own manifests', () => {
+  test('GracefulEnvoyGateway', () => {
+    const model = {
+      image: fc.constantFrom('envoy:1', 'envoy:2', ' '),
+      listeners: fc.constantFrom(
+        [{ name: 'http', port: 8080 }],
+        [{ name: 'http', port: 8080, servicePort: 80 }],
+        [{ name: 'http', port: 8081 }],
+        [{ name: 'ssh', port: 2222, address: '::' }, { name: 'http', port: 8080, drain: false }],
+        [{ name: 'http', port: 8080, statPrefix: 'ingress_http' }],
+      ),
+      adminPort: opt(fc.constantFrom(19000, 19001, 8080)),
+      adminAddress: opt(fc.constantFrom('127.0.0.1', '0.0.0.0')),
+      failHealthCheck: opt(fc.boolean()),
+      drainListeners: opt(fc.constantFrom(DrainListenersMode.GRACEFUL, DrainListenersMode.GRACEFUL_INBOUND_ONLY, DrainListenersMode.NONE)),
+      minDrain: opt(fc.constantFrom(s(0), s(5), s(10))),
+      maxDrain: opt(fc.constantFrom(s(30), s(60), Duration.hours(1))),
+      envoyDrainFlags: opt(fc.boolean()),
+      drainManager: opt(fc.constantFrom({}, { port: 19003 })),
+      readinessPeriod: opt(fc.constantFrom(s(5), s(10))),
+      terminationGracePeriod: opt(fc.constantFrom(s(20), s(3700))),
+      kubernetesVersion: version,
+    };
+    expect(cachedEqualsFresh(model, (scope, id, p: any) => new GracefulEnvoyGateway(scope, id, p))).toBeGreaterThan(80);
+  });
+
+  test('GracefulNginx', () => {
+    const model = {
+      cutOver: opt(fc.constantFrom(
+        NginxCutOver.readinessFile(),
+        NginxCutOver.readinessFile({ period: s(2), failureThreshold: 2 }),
+        NginxCutOver.endpointsOnly(),
+      )),
+      port: opt(fc.constantFrom(8080, 8081)),
+      propagation: opt(fc.constantFrom(s(1), s(5))),
+      cutOverWait: opt(fc.constantFrom(s(3), s(12))),
+      keepaliveTimeout: opt(fc.constantFrom(s(0), s(3), s(20))),
+      keepaliveTime: opt(fc.constantFrom(s(1), s(2))),
+      maxDrain: opt(fc.constantFrom(s(10), s(11))),
+      reloadBeforeQuit: opt(fc.boolean()),
+      servers: opt(fc.constantFrom('server { listen 8080; }', 'server { listen 8080; keepalive_timeout 60s; }')),
+      accessLog: opt(fc.boolean()),
+      runAsUser: opt(fc.constantFrom(101, 1000)),
+      kubernetesVersion: version,
+    };
+    expect(cachedEqualsFresh(model, (scope, id, p: any) => new GracefulNginx(scope, id, p))).toBeGreaterThan(80);
+  });
+
+  test('IstioDrainedWorkload', () => {
+    const model = {
+      istioVersion: fc.constantFrom(IstioVersion.of('1.11'), IstioVersion.of('1.22')),
+      image: fc.constantFrom('app:1', 'app:2'),
+      ports: fc.constantFrom(
+        [{ port: 8080, protocol: IstioProtocol.HTTP }],
+        [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'api', servicePort: 80 }],
+        [{ port: 9090, protocol: IstioProtocol.GRPC }],
+      ),
+      propagation: opt(fc.constantFrom(s(0), s(5), s(10))),
+      shutdownEndpoint: opt(fc.constantFrom({ path: '/shutdown' }, { path: '/admin/shutdown', timeout: s(3) }, { path: 'nope' })),
+      appShutdownTimeout: opt(fc.constantFrom(s(10), s(20))),
+      terminationDrainDuration: opt(fc.constantFrom(s(5), s(60))),
+      exitOnZeroActiveConnections: opt(fc.boolean()),
+      nativeSidecars: opt(fc.boolean()),
+      waitForOutboundConnections: opt(fc.boolean()),
+      additionalContainers: opt(fc.constantFrom([{ name: 'backend', image: 'b:1', ports: [{ port: 9000, protocol: IstioProtocol.HTTP }] }])),
+      podAnnotations: opt(fc.constantFrom({ team: 'a' }, { 'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: true' })),
+      kubernetesVersion: version,
+    };
+    expect(cachedEqualsFresh(model, (scope, id, p: any) => new IstioDrainedWorkload(scope, id, p))).toBeGreaterThan(80);
+  });
+
+  test('RegistryAwareService', () => {
+    const secret = (key: string) => RegistrySecret.fromSecretName('nacos', key);
+    // The registry's options are fields of the model too, so pairs differ in one of them alone.
+    const model = {
+      flavour: fc.constantFrom('nacos', 'eureka', 'consul'),
+      serverUrl: fc.constantFrom('http://nacos:8848', 'http://nacos.soa:8848'),
+      serviceName: fc.constantFrom('a', 'b'),
+      port: fc.constantFrom(8080, 8081),
+      groupName: opt(fc.constantFrom('DEFAULT_GROUP', 'G')),
+      auth: opt(fc.constantFrom(NacosAuth.accessToken(secret('token')), NacosAuth.usernamePassword(secret('username'), secret('password')))),
+      clearConfigUrl: opt(fc.constantFrom('http://admin/config/${POD_IP}', 'http://admin/cfg/${POD_IP}')),
+      checkUrl: opt(fc.constantFrom('http://admin/check/${POD_IP}', 'http://admin/check2/${POD_IP}')),
+      deleteInstance: opt(fc.boolean()),
+      agentUrl: fc.constantFrom('http://${HOST_IP}:8500', 'http://consul:8500'),
+      app: fc.constantFrom({ image: 'svc:1', portNumber: 8080 }, { name: 'svc', image: 'svc:2' }),
+      offlineEndpoint: opt(fc.constantFrom(
+        OfflineEndpoint.springBootServiceRegistry({ port: 8080 }),
+        OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'DOWN' }),
+        OfflineEndpoint.http({ url: 'http://127.0.0.1:8080/offline' }),
+      )),
+      placement: opt(fc.constantFrom(DeregistrationPlacement.APP_CONTAINER, DeregistrationPlacement.SIDECAR)),
+      appWait: opt(fc.constantFrom(AppWait.DONE_FILE, AppWait.SLEEP)),
+      cacheRefresh: opt(fc.constantFrom(s(10), s(30))),
+      rpcTimeout: opt(fc.constantFrom(s(3), s(5))),
+      requestTimeout: opt(fc.constantFrom(s(2), s(3))),
+      terminationGracePeriod: opt(fc.constantFrom(s(30), s(90))),
+      kubernetesVersion: version,
+    };
+    const registryOf = (p: any): Registry => {
+      const confirmation = p.checkUrl ? Confirmation.adminController({ checkUrl: p.checkUrl }) : undefined;
+      switch (p.flavour) {
+        case 'nacos':
+          return Registry.nacos({
+            serverUrl: p.serverUrl,
+            serviceName: p.serviceName,
+            port: p.port,
+            groupName: p.groupName,
+            auth: p.auth,
+            clearConfigUrl: p.clearConfigUrl,
+            confirmation,
+          });
+        case 'eureka':
+          return Registry.eureka({ serverUrl: `${p.serverUrl}/eureka`, appName: p.serviceName, port: p.port, deleteInstance: p.deleteInstance, confirmation });
+        default:
+          return Registry.consul({ agentUrl: p.agentUrl, serviceId: p.serviceName, confirmation });
+      }
+    };
+    const build = (scope: Construct, id: string, p: any) => {
+      // Only the service's own props next to the registry: its options reach the key through it.
+      const { flavour, serverUrl, serviceName, port, groupName, auth, clearConfigUrl, checkUrl, deleteInstance, agentUrl, ...service } = p;
+      return new RegistryAwareService(scope, id, { ...service, registry: registryOf(p) });
+    };
+    expect(cachedEqualsFresh(model, build)).toBeGreaterThan(80);
+  });
+});
+
+describe('what equal workloads share', () => {
+  test('equal props share the plan and the sealed scripts; other props get their own', () => {
+    const chart = new Chart(new App(), 'c');
+    const props = { propagation: s(5), maxDrain: s(10) };
+    const a = new GracefulNginx(chart, 'a', props);
+    const b = new GracefulNginx(chart, 'b', { ...props });
+    const c = new GracefulNginx(chart, 'c', { ...props, maxDrain: s(11) });
+    expect(b.plan).toBe(a.plan);
+    expect(b.preStopScript).toBe(a.preStopScript);
+    expect(c.plan).not.toBe(a.plan);
+    expect(c.plan.terminationGracePeriodSeconds).toBe(a.plan.terminationGracePeriodSeconds + 1);
+    expect(() => a.preStopScript.add(Step.log('late'))).toThrow(/already rendered/);
+    expect(() => (a.plan.phases as unknown[]).push('x')).toThrow(TypeError);
+  });
+
+  test('props holding a construct are derived per workload (identity, not value)', () => {
+    const chart = new Chart(new App(), 'c');
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'nacos-token');
+    const build = (id: string) => new RegistryAwareService(chart, id, {
+      registry: Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'a', port: 8080, auth: NacosAuth.accessToken(RegistrySecret.fromSecret(secret, 'token')) }),
+      app: { image: 'svc:1' },
+    });
+    expect(build('a').plan).not.toBe(build('b').plan);
+  });
+});
