@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { ceilSeconds, formatMillis } from './duration-format';
 import { PhaseKind, ShutdownPhase, ShutdownPhaseProps } from './shutdown-phase';
+import { DerivationCache } from '../script/value-key';
 
 /** Props of a {@link ShutdownPlan}. */
 export interface ShutdownPlanProps {
@@ -80,24 +81,8 @@ export interface TimelineEntry {
 export class ShutdownPlan {
   /** The common shape: deregister, propagate, drain, stop, margin; zero-length optional phases left out. */
   public static standard(props: StandardShutdownPlanProps = {}): ShutdownPlan {
-    const phases: ShutdownPhaseProps[] = [];
-    const deregister = props.deregisterTimeout ?? Duration.seconds(0);
-    if (deregister.toMilliseconds() > 0) {
-      phases.push({ kind: PhaseKind.DEREGISTER, description: 'stop new work arriving', bound: deregister, boundProperty: 'deregisterTimeout' });
-    }
-    phases.push({
-      kind: PhaseKind.PROPAGATE,
-      description: 'wait for endpoint removal to reach every proxy and load balancer',
-      bound: props.propagation ?? Duration.seconds(5),
-      boundProperty: 'propagation',
-    });
-    const maxDrain = props.maxDrain ?? Duration.seconds(0);
-    if (maxDrain.toMilliseconds() > 0) {
-      phases.push({ kind: PhaseKind.DRAIN, description: 'wait for in-flight connections to end', bound: maxDrain, endsEarly: true, boundProperty: 'maxDrain' });
-    }
-    phases.push({ kind: PhaseKind.STOP, description: 'stop signal; the process exits', bound: props.stopTimeout ?? Duration.seconds(5), boundProperty: 'stopTimeout' });
-    phases.push({ kind: PhaseKind.MARGIN, description: 'safety margin', bound: props.margin ?? Duration.seconds(2), boundProperty: 'margin' });
-    return new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
+    // Plans are values: equal props give the one plan (its annotation is then written once).
+    return STANDARD_PLANS.get(props, undefined);
   }
 
   /** The phases in the order they run (frozen: a plan is a value). */
@@ -281,3 +266,27 @@ export class ShutdownPlan {
     return `${prop} ${formatMillis(pinnedMs)} is shorter than the plan's ${formatMillis(requiredSeconds * 1000)}: ${sum}; ${where}. Raise ${prop} to at least ${formatMillis(requiredSeconds * 1000)} or ${lower}.`;
   }
 }
+
+/** The phases of `ShutdownPlan.standard`. */
+function buildStandardPlan(props: StandardShutdownPlanProps): ShutdownPlan {
+  const phases: ShutdownPhaseProps[] = [];
+  const deregister = props.deregisterTimeout ?? Duration.seconds(0);
+  if (deregister.toMilliseconds() > 0) {
+    phases.push({ kind: PhaseKind.DEREGISTER, description: 'stop new work arriving', bound: deregister, boundProperty: 'deregisterTimeout' });
+  }
+  phases.push({
+    kind: PhaseKind.PROPAGATE,
+    description: 'wait for endpoint removal to reach every proxy and load balancer',
+    bound: props.propagation ?? Duration.seconds(5),
+    boundProperty: 'propagation',
+  });
+  const maxDrain = props.maxDrain ?? Duration.seconds(0);
+  if (maxDrain.toMilliseconds() > 0) {
+    phases.push({ kind: PhaseKind.DRAIN, description: 'wait for in-flight connections to end', bound: maxDrain, endsEarly: true, boundProperty: 'maxDrain' });
+  }
+  phases.push({ kind: PhaseKind.STOP, description: 'stop signal; the process exits', bound: props.stopTimeout ?? Duration.seconds(5), boundProperty: 'stopTimeout' });
+  phases.push({ kind: PhaseKind.MARGIN, description: 'safety margin', bound: props.margin ?? Duration.seconds(2), boundProperty: 'margin' });
+  return new ShutdownPlan({ phases, terminationGracePeriod: props.terminationGracePeriod });
+}
+
+const STANDARD_PLANS = new DerivationCache(buildStandardPlan);

@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import {
   AppWait, Confirmation, DeregistrationPlacement, DrainListenersMode, GracefulEnvoyGateway, GracefulNginx, IstioDrainedWorkload,
   IstioProtocol, IstioVersion, KubernetesVersion, NacosAuth, NginxCutOver, OfflineEndpoint, Registry, RegistryAwareService,
-  RegistrySecret, Step,
+  RegistrySecret, Step, GracefulWorkload, ShutdownPlan, PreStopHook,
 } from '../../src';
 import { valueKey, withoutDerivationCache, withValueKey } from '../../src/script/value-key';
 
@@ -84,6 +84,22 @@ describe('valueKey', () => {
 });
 
 describe('the derivation cache gives every workload its own manifests', () => {
+  test('ShutdownPlan.standard, through GracefulWorkload', () => {
+    const model = {
+      deregisterTimeout: opt(fc.constantFrom(s(0), s(2))),
+      propagation: opt(fc.constantFrom(s(5), s(10))),
+      maxDrain: opt(fc.constantFrom(s(0), s(20), s(21))),
+      stopTimeout: opt(fc.constantFrom(s(5), s(6))),
+      margin: opt(fc.constantFrom(s(0), s(2))),
+      terminationGracePeriod: opt(fc.constantFrom(s(30), s(60))),
+    };
+    const build = (scope: Construct, id: string, p: any) => {
+      const w = new GracefulWorkload(scope, id, { plan: ShutdownPlan.standard(p) });
+      w.addContainer({ name: 'app', image: 'app:1', preStop: PreStopHook.sleep(w.plan.preStopDeadline) });
+    };
+    expect(cachedEqualsFresh(model, build)).toBeGreaterThan(80);
+  });
+
   test('GracefulEnvoyGateway', () => {
     const model = {
       image: fc.constantFrom('envoy:1', 'envoy:2', ' '),
