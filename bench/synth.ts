@@ -4,16 +4,18 @@
  * objects configured by hand with plain cdk8s-plus-28, alternating the order, each in a fresh
  * process, and prints one line per N:
  *   n=<N> graceful_ms=<t> plain_ms=<t> ratio=<r> peak_rss_mb=<m> graceful_us_per_workload=<u> plain_us_per_workload=<u>
- * Times are the median of REPEAT runs. Set BENCH_SIZES=100,1000 or BENCH_REPEAT=1 for a quick look.
+ * Times are the median of BENCH_REPEAT runs (default 5: this machine's noise is about 5 %); build_ms is the
+ * part spent constructing the workloads, the rest is `synthYaml`. Set BENCH_SIZES=100,1000 or
+ * BENCH_REPEAT=1 for a quick look.
  */
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
-const repeat = Number(process.env.BENCH_REPEAT ?? 3);
+const repeat = Number(process.env.BENCH_REPEAT ?? 5);
 const worker = path.join(__dirname, 'synth-worker.ts');
 
-interface Sample { ms: number; maxRssMb: number; bytes: number }
+interface Sample { ms: number; buildMs: number; maxRssMb: number; bytes: number }
 
 function measure(variant: string, n: number): Sample {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', worker, variant, String(n)], {
@@ -39,6 +41,7 @@ for (const n of sizes) {
   const line = `n=${n} graceful_ms=${gms.toFixed(0)} plain_ms=${pms.toFixed(0)} ratio=${(gms / pms).toFixed(3)}` +
     ` peak_rss_mb=${Math.max(...g.map(s => s.maxRssMb)).toFixed(0)} plain_peak_rss_mb=${Math.max(...p.map(s => s.maxRssMb)).toFixed(0)}` +
     ` graceful_us_per_workload=${(gms * 1000 / n).toFixed(0)} plain_us_per_workload=${(pms * 1000 / n).toFixed(0)}` +
+    ` graceful_build_ms=${median(g.map(x => x.buildMs)).toFixed(0)} plain_build_ms=${median(p.map(x => x.buildMs)).toFixed(0)}` +
     ` yaml_bytes_graceful=${g[0].bytes} yaml_bytes_plain=${p[0].bytes}`;
   console.log(line);
   rows.push(line);

@@ -3,7 +3,7 @@ import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
 import { statusPresenceProbe } from './probes';
 import { RegistryHeader } from './secret';
 import { checkUrl, placeholdersIn, requireText, userWord } from './url';
-import { withValueKey } from '../script/value-key';
+import { madeFrom } from '../script/value-key';
 
 /** Options of {@link Confirmation.adminController}. */
 export interface AdminControllerOptions {
@@ -51,6 +51,10 @@ export interface AdminControllerOptions {
 export class Confirmation {
   /** Confirm (and optionally force-remove) through an admin controller's HTTP API. */
   public static adminController(options: AdminControllerOptions): Confirmation {
+    return madeFrom('Confirmation.adminController', options, o => Confirmation.makeAdminController(o));
+  }
+
+  private static makeAdminController(options: AdminControllerOptions): Confirmation {
     const name = options.name === undefined ? 'admin controller' : requireText(options.name, 'Confirmation.adminController name', 'soa-admin');
     const check = checkUrl(options.checkUrl, 'Confirmation.adminController checkUrl');
     const text = options.checkPresentText === undefined ? undefined
@@ -61,7 +65,7 @@ export class Confirmation {
     const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl');
     const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
     const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
-    return withValueKey(new Confirmation({
+    return new Confirmation({
       checker: name,
       checkedAt: `${name} at ${host}`,
       presence: t => statusPresenceProbe({
@@ -79,7 +83,7 @@ export class Confirmation {
       }],
       secrets: bound.envs,
       runtimeEnv: [check, text ?? '', remove ?? ''].flatMap(placeholdersIn),
-    }), 'Confirmation.adminController', options);
+    });
   }
 
   /** @internal */ public readonly _override: ConfirmationOverride;

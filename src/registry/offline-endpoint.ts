@@ -2,7 +2,7 @@ import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { bindHeaders, RegistryCall, SecretEnv } from './internal';
 import { RegistryHeader } from './secret';
 import { checkUrl, placeholdersIn, requirePort, userWord } from './url';
-import { withValueKey } from '../script/value-key';
+import { madeFrom } from '../script/value-key';
 
 /** Options of {@link OfflineEndpoint.springBootServiceRegistry}. */
 export interface SpringBootServiceRegistryOptions {
@@ -56,6 +56,10 @@ export class OfflineEndpoint {
    * `management.endpoints.web.exposure.include=service-registry`).
    */
   public static springBootServiceRegistry(options: SpringBootServiceRegistryOptions): OfflineEndpoint {
+    return madeFrom('OfflineEndpoint.springBootServiceRegistry', options, o => OfflineEndpoint.makeSpringBootServiceRegistry(o));
+  }
+
+  private static makeSpringBootServiceRegistry(options: SpringBootServiceRegistryOptions): OfflineEndpoint {
     const port = requirePort(options.port, 'OfflineEndpoint.springBootServiceRegistry port');
     const path = options.path ?? '/actuator/service-registry';
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
@@ -65,27 +69,31 @@ export class OfflineEndpoint {
     if (!/^[A-Z_]{1,32}$/.test(status)) {
       throw new Error(`OfflineEndpoint.springBootServiceRegistry status '${status}' is not a registry status: use e.g. OUT_OF_SERVICE or DOWN.`);
     }
-    return withValueKey(new OfflineEndpoint({
+    return new OfflineEndpoint({
       method: HttpMethod.POST,
       url: ShellWord.literal(`http://127.0.0.1:${port}${path}`),
       body: ShellWord.literal(JSON.stringify({ status })),
       headers: [HttpHeader.of('Content-Type', 'application/json')],
       description: `app: POST ${path} status ${status}`,
-    }, [], []), 'OfflineEndpoint.springBootServiceRegistry', options);
+    }, [], []);
   }
 
   /** Any HTTP endpoint of the app that takes it offline. */
   public static http(options: HttpOfflineEndpointOptions): OfflineEndpoint {
+    return madeFrom('OfflineEndpoint.http', options, o => OfflineEndpoint.makeHttp(o));
+  }
+
+  private static makeHttp(options: HttpOfflineEndpointOptions): OfflineEndpoint {
     const url = checkUrl(options.url, 'OfflineEndpoint.http url');
     const bound = bindHeaders(options.headers, 'GS_OFFLINE_HEADER');
     const method = options.method ?? HttpMethod.POST;
-    return withValueKey(new OfflineEndpoint({
+    return new OfflineEndpoint({
       method,
       url: userWord(url),
       body: options.body === undefined ? undefined : ShellWord.literal(options.body),
       headers: bound.headers,
       description: `app: ${method} ${url}`,
-    }, bound.envs, placeholdersIn(url)), 'OfflineEndpoint.http', options);
+    }, bound.envs, placeholdersIn(url));
   }
 
   /** @internal */ public readonly _call: RegistryCall;

@@ -5,7 +5,7 @@ import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
 import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
 import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, userWord } from './url';
-import { withValueKey } from '../script/value-key';
+import { madeFrom } from '../script/value-key';
 
 /** Which registry a {@link Registry} talks to. */
 export enum RegistryKind {
@@ -215,6 +215,10 @@ export class Registry {
    * (answers `ok`); presence from `GET /nacos/v1/ns/instance/list` (`hosts[]` with `ip` and `port`).
    */
   public static nacos(options: NacosRegistryOptions): Registry {
+    return madeFrom('Registry.nacos', options, o => Registry.makeNacos(o));
+  }
+
+  private static makeNacos(options: NacosRegistryOptions): Registry {
     const server = checkUrl(options.serverUrl, 'Registry.nacos serverUrl');
     const serviceName = requireText(options.serviceName, 'Registry.nacos serviceName', 'soa-test');
     const port = requirePort(options.port, 'Registry.nacos port');
@@ -244,14 +248,14 @@ export class Registry {
     ]);
     const loginUrl = ShellWord.concat([userWord(server), ShellWord.literal(`${ctx}/v1/auth/login`)]);
     const what = `this pod (${serviceName}, port ${port})`;
-    return withValueKey(new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server}`, Duration.seconds(10), {
+    return new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server}`, Duration.seconds(10), {
       removal: [{ method: HttpMethod.DELETE, url: removeUrl, headers: [], description: `Nacos: deregister ${what}` }],
       presence: t => nacosPresenceProbe({ listUrl, port, timeoutSeconds: t }),
       login: auth?._username ? t => nacosLoginProbe(loginUrl, 'GS_REG_NACOS_USERNAME', 'GS_REG_NACOS_PASSWORD', NACOS_TOKEN_ENV, t) : undefined,
       clearConfig: clearConfigCall(options, 'Registry.nacos'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv(['POD_IP', ...placeholdersIn(server), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation), 'Registry.nacos', options);
+    }, options.confirmation);
   }
 
   /**
@@ -261,6 +265,10 @@ export class Registry {
    * 200 with status UP: present; 200 with another status: out of service, so gone for clients).
    */
   public static eureka(options: EurekaRegistryOptions): Registry {
+    return madeFrom('Registry.eureka', options, o => Registry.makeEureka(o));
+  }
+
+  private static makeEureka(options: EurekaRegistryOptions): Registry {
     const server = checkUrl(options.serverUrl, 'Registry.eureka serverUrl');
     const appName = requireText(options.appName, 'Registry.eureka appName', 'soa-test');
     let instanceId = options.instanceId;
@@ -287,7 +295,7 @@ export class Registry {
     if (options.deleteInstance) {
       removal.push({ method: HttpMethod.DELETE, url: path, headers, description: `Eureka: delete ${appName.toUpperCase()}/${instanceId}` });
     }
-    return withValueKey(new Registry(RegistryKind.EUREKA, `Eureka ${appName.toUpperCase()}/${instanceId} at ${server}`, Duration.seconds(90), {
+    return new Registry(RegistryKind.EUREKA, `Eureka ${appName.toUpperCase()}/${instanceId} at ${server}`, Duration.seconds(90), {
       removal,
       presence: t => statusPresenceProbe({
         description: `Eureka instance ${appName.toUpperCase()}/${instanceId} (UP)`,
@@ -299,7 +307,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.eureka'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(server), ...placeholdersIn(instanceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation), 'Registry.eureka', options);
+    }, options.confirmation);
   }
 
   /**
@@ -308,6 +316,10 @@ export class Registry {
    * `GET /v1/agent/service/{id}` (200: present, 404: gone).
    */
   public static consul(options: ConsulRegistryOptions): Registry {
+    return madeFrom('Registry.consul', options, o => Registry.makeConsul(o));
+  }
+
+  private static makeConsul(options: ConsulRegistryOptions): Registry {
     const agent = checkUrl(options.agentUrl, 'Registry.consul agentUrl');
     const serviceId = requireText(options.serviceId, 'Registry.consul serviceId', 'soa-test-8080');
     const headers: HttpHeader[] = [];
@@ -317,7 +329,7 @@ export class Registry {
       secrets.push({ name: 'GS_REG_CONSUL_TOKEN', secret: options.token });
     }
     const id = encodedUserWord(serviceId);
-    return withValueKey(new Registry(RegistryKind.CONSUL, `Consul service ${serviceId} at ${agent}`, Duration.seconds(10), {
+    return new Registry(RegistryKind.CONSUL, `Consul service ${serviceId} at ${agent}`, Duration.seconds(10), {
       removal: [{
         method: HttpMethod.PUT,
         url: ShellWord.concat([userWord(agent), ShellWord.literal('/v1/agent/service/deregister/'), id]),
@@ -334,7 +346,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.consul'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(agent), ...placeholdersIn(serviceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
-    }, options.confirmation), 'Registry.consul', options);
+    }, options.confirmation);
   }
 
   /**
@@ -342,6 +354,10 @@ export class Registry {
    * a force-remove URL and an optional per-IP config clean-up URL.
    */
   public static custom(options: CustomRegistryOptions): Registry {
+    return madeFrom('Registry.custom', options, o => Registry.makeCustom(o));
+  }
+
+  private static makeCustom(options: CustomRegistryOptions): Registry {
     const name = options.name === undefined ? 'admin API' : requireText(options.name, 'Registry.custom name', 'soa-admin');
     const offlineUrl = checkUrl(options.offlineUrl, 'Registry.custom offlineUrl');
     const check = checkUrl(options.checkUrl, 'Registry.custom checkUrl');
@@ -349,7 +365,7 @@ export class Registry {
     const bound = bindHeaders(options.headers, 'GS_REG_HEADER');
     const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"');
     const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
-    return withValueKey(new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
+    return new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
       offline: [{ method: options.offlineMethod ?? HttpMethod.POST, url: userWord(offlineUrl), headers: bound.headers, description: `${name}: offline` }],
       removal: [{ method: options.forceRemoveMethod ?? HttpMethod.DELETE, url: userWord(forceRemoveUrl), headers: bound.headers, description: `${name}: force-remove` }],
       presence: t => statusPresenceProbe({
@@ -362,7 +378,7 @@ export class Registry {
       clearConfig: clearConfigCall(options, 'Registry.custom'),
       secrets: [...bound.envs, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([offlineUrl, check, forceRemoveUrl, text ?? '', options.clearConfigUrl ?? ''].flatMap(placeholdersIn)),
-    }, options.confirmation), 'Registry.custom', options);
+    }, options.confirmation);
   }
 
   /** The flavour. */

@@ -2,6 +2,8 @@
  * Module-internal (not exported from the package): value keys for memoizing rendered text, and
  * interning of rendered text.
  */
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
 
 /**
  * An unambiguous key of a tag and values, each value length-prefixed, so no two different value
@@ -69,15 +71,48 @@ export function withValueKey<T extends object>(obj: T, tag: string, inputs: unkn
   return obj;
 }
 
-const CLASS_IDS = new WeakMap<object, number>();
-let nextClassId = 0;
+/**
+ * What valueKey makes of the instances of a class, found once per prototype (it runs per
+ * workload, often before the JIT has warmed up): a number naming the class, or undefined when
+ * its instances are never keyed (constructs, Maps, Dates and other built-ins whose state is not
+ * in their own enumerable fields).
+ */
+const MADE = new Map<string, object>();
 
-/** A number per class (not per class name: two copies of a package are two classes). */
-function classId(proto: object): number {
-  let id = CLASS_IDS.get(proto);
+/**
+ * A factory's object for `options`: the one made before from equal options (it is immutable),
+ * else `make(options)` marked with the options' value key. Options that cannot be keyed (a
+ * construct in them) make a new, unmarked object every time. A platform builds its registries and
+ * endpoints per workload from equal literals, and validating and composing them each time was
+ * a large part of a workload's cost.
+ */
+export function madeFrom<O, T extends object>(tag: string, options: O, make: (options: O) => T): T {
+  if (!derivationCacheOn) return withValueKey(make(options), tag, options);
+  const key = valueKey(options);
+  if (key === undefined) return make(options);
+  const id = `${tag}(${key})`;
+  let made = MADE.get(id) as T | undefined;
+  if (made === undefined) {
+    made = make(options);
+    (made as T & { [VALUE_KEY]?: string })[VALUE_KEY] = id;
+    if (MADE.size >= 500) MADE.clear();
+    MADE.set(id, made);
+  }
+  return made;
+}
+
+const CLASSES = new WeakMap<object, number>();
+let nextClassId = 0;
+/** The class id of instances that are never keyed. */
+const OPAQUE = -1;
+/** The class id of cdk8s `Duration`: keyed by amount and unit, without walking the unit object. */
+const DURATION = -2;
+
+function classIdOf(proto: object, sample: object): number {
+  let id = CLASSES.get(proto);
   if (id === undefined) {
-    id = nextClassId++;
-    CLASS_IDS.set(proto, id);
+    id = sample instanceof Duration ? DURATION : isOpaqueBuiltIn(sample) || isConstruct(sample) ? OPAQUE : nextClassId++;
+    CLASSES.set(proto, id);
   }
   return id;
 }
@@ -91,7 +126,7 @@ function isOpaqueBuiltIn(v: object): boolean {
 
 /** Anything that is a construct (it has a tree node): identity, not value. */
 function isConstruct(v: object): boolean {
-  return (v as { node?: unknown }).node !== undefined && typeof (v as { node?: { path?: unknown } }).node?.path === 'string';
+  return Construct.isConstruct(v) || typeof (v as { node?: { path?: unknown } }).node?.path === 'string';
 }
 
 /**
@@ -102,54 +137,60 @@ function isConstruct(v: object): boolean {
  * graphs. Library objects that hold functions carry a key of their inputs ({@link withValueKey}).
  */
 export function valueKey(value: unknown): string | undefined {
-  const parts: string[] = [];
-  return write(value, 0, parts) ? parts.join('') : undefined;
+  return keyText(value, 0);
 }
 
-function write(v: unknown, depth: number, out: string[]): boolean {
+/** The key text of `v`, or undefined when it cannot be keyed. One string, built as it goes. */
+function keyText(v: unknown, depth: number): string | undefined {
   switch (typeof v) {
     case 'undefined':
-      out.push('u');
-      return true;
+      return 'u';
     case 'boolean':
-      out.push(v ? 'T' : 'F');
-      return true;
+      return v ? 'T' : 'F';
     case 'number':
-      out.push(`n${Object.is(v, -0) ? '-0' : String(v)};`);
-      return true;
+      return `n${Object.is(v, -0) ? '-0' : v};`;
     case 'string':
-      out.push(`s${v.length}:`, v);
-      return true;
+      return `s${v.length}:${v}`;
     case 'object':
       break;
     default: // function, symbol, bigint
-      return false;
+      return undefined;
   }
-  if (v === null) {
-    out.push('N');
-    return true;
-  }
-  if (depth > 16) return false;
+  if (v === null) return 'N';
+  if (depth > 16) return undefined;
   const marked = (v as { [VALUE_KEY]?: string })[VALUE_KEY];
-  if (marked !== undefined) {
-    out.push(`K${marked.length}:`, marked);
-    return true;
-  }
+  if (marked !== undefined) return `K${marked.length}:${marked}`;
+  let out: string;
   if (Array.isArray(v)) {
-    out.push('[');
-    for (const item of v) if (!write(item, depth + 1, out)) return false;
-    out.push(']');
-    return true;
+    out = '[';
+    for (const item of v) {
+      const k = keyText(item, depth + 1);
+      if (k === undefined) return undefined;
+      out += k;
+    }
+    return `${out}]`;
   }
-  if (isOpaqueBuiltIn(v) || isConstruct(v)) return false;
   const proto = Object.getPrototypeOf(v);
-  out.push(proto === Object.prototype || proto === null ? '{' : `{${classId(proto)}|`);
-  for (const k of Object.keys(v)) {
-    out.push(`${k.length}:`, k);
-    if (!write((v as Record<string, unknown>)[k], depth + 1, out)) return false;
+  if (proto === Object.prototype || proto === null) {
+    out = '{';
+  } else {
+    const id = classIdOf(proto, v);
+    if (id === OPAQUE) return undefined;
+    if (id === DURATION) {
+      const d = v as { amount?: unknown; unit?: { label?: unknown } };
+      if (typeof d.amount === 'number' && typeof d.unit?.label === 'string' && Object.keys(v).length === 2) return `D${d.amount}${d.unit.label};`;
+      // Not the two fields a Duration has (a test double, a subclass): walked as any object.
+    }
+    out = `{${id}|`;
   }
-  out.push('}');
-  return true;
+  const record = v as Record<string, unknown>;
+  for (const name in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+    const k = keyText(record[name], depth + 1);
+    if (k === undefined) return undefined;
+    out += `${name.length}:${name}${k}`;
+  }
+  return `${out}}`;
 }
 
 /** Whether derivations are cached; tests turn it off to compare cached and fresh results. */

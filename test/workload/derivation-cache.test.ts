@@ -70,7 +70,8 @@ describe('valueKey', () => {
   test('what cannot be keyed is not: functions, constructs, opaque built-ins, cycles', () => {
     const cyclic: { self?: unknown } = {};
     cyclic.self = cyclic;
-    for (const v of [() => 1, { f: () => 1 }, new Chart(new App(), 'c'), new Map(), new Set([1]), new Date(0), /x/, cyclic, Step.log('x')]) {
+    const oddDuration = Object.assign(Object.create(Duration.prototype), { toMilliseconds: () => 5 });
+    for (const v of [() => 1, { f: () => 1 }, new Chart(new App(), 'c'), new Map(), new Set([1]), new Date(0), /x/, cyclic, Step.log('x'), oddDuration]) {
       expect(valueKey(v)).toBeUndefined();
     }
   });
