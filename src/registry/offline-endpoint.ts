@@ -59,6 +59,11 @@ export class OfflineEndpoint {
     return madeFrom('OfflineEndpoint.springBootServiceRegistry', options, o => OfflineEndpoint.makeSpringBootServiceRegistry(o));
   }
 
+  /** Any HTTP endpoint of the app that takes it offline. */
+  public static http(options: HttpOfflineEndpointOptions): OfflineEndpoint {
+    return madeFrom('OfflineEndpoint.http', options, o => OfflineEndpoint.makeHttp(o));
+  }
+
   private static makeSpringBootServiceRegistry(options: SpringBootServiceRegistryOptions): OfflineEndpoint {
     const port = requirePort(options.port, 'OfflineEndpoint.springBootServiceRegistry port');
     const path = options.path ?? '/actuator/service-registry';
@@ -76,11 +81,6 @@ export class OfflineEndpoint {
       headers: [HttpHeader.of('Content-Type', 'application/json')],
       description: `app: POST ${path} status ${status}`,
     }, [], []);
-  }
-
-  /** Any HTTP endpoint of the app that takes it offline. */
-  public static http(options: HttpOfflineEndpointOptions): OfflineEndpoint {
-    return madeFrom('OfflineEndpoint.http', options, o => OfflineEndpoint.makeHttp(o));
   }
 
   private static makeHttp(options: HttpOfflineEndpointOptions): OfflineEndpoint {

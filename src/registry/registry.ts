@@ -218,6 +218,33 @@ export class Registry {
     return madeFrom('Registry.nacos', options, o => Registry.makeNacos(o));
   }
 
+  /**
+   * Eureka REST operations: force-remove `PUT {serverUrl}/apps/{APP}/{id}/status?value=OUT_OF_SERVICE`
+   * (a sticky override: clients skip the instance), then, with `deleteInstance`,
+   * `DELETE {serverUrl}/apps/{APP}/{id}`; presence from `GET {serverUrl}/apps/{APP}/{id}` (404: gone;
+   * 200 with status UP: present; 200 with another status: out of service, so gone for clients).
+   */
+  public static eureka(options: EurekaRegistryOptions): Registry {
+    return madeFrom('Registry.eureka', options, o => Registry.makeEureka(o));
+  }
+
+  /**
+   * Consul agent service API: force-remove `PUT /v1/agent/service/deregister/{id}` on the agent
+   * that registered the service (ACL `service:write`, token in `X-Consul-Token`); presence from
+   * `GET /v1/agent/service/{id}` (200: present, 404: gone).
+   */
+  public static consul(options: ConsulRegistryOptions): Registry {
+    return madeFrom('Registry.consul', options, o => Registry.makeConsul(o));
+  }
+
+  /**
+   * An in-house admin API: an offline URL, a check URL that tells present (2xx) from gone (404),
+   * a force-remove URL and an optional per-IP config clean-up URL.
+   */
+  public static custom(options: CustomRegistryOptions): Registry {
+    return madeFrom('Registry.custom', options, o => Registry.makeCustom(o));
+  }
+
   private static makeNacos(options: NacosRegistryOptions): Registry {
     const server = checkUrl(options.serverUrl, 'Registry.nacos serverUrl');
     const serviceName = requireText(options.serviceName, 'Registry.nacos serviceName', 'soa-test');
@@ -256,16 +283,6 @@ export class Registry {
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv(['POD_IP', ...placeholdersIn(server), ...placeholdersIn(options.clearConfigUrl ?? '')]),
     }, options.confirmation);
-  }
-
-  /**
-   * Eureka REST operations: force-remove `PUT {serverUrl}/apps/{APP}/{id}/status?value=OUT_OF_SERVICE`
-   * (a sticky override: clients skip the instance), then, with `deleteInstance`,
-   * `DELETE {serverUrl}/apps/{APP}/{id}`; presence from `GET {serverUrl}/apps/{APP}/{id}` (404: gone;
-   * 200 with status UP: present; 200 with another status: out of service, so gone for clients).
-   */
-  public static eureka(options: EurekaRegistryOptions): Registry {
-    return madeFrom('Registry.eureka', options, o => Registry.makeEureka(o));
   }
 
   private static makeEureka(options: EurekaRegistryOptions): Registry {
@@ -310,15 +327,6 @@ export class Registry {
     }, options.confirmation);
   }
 
-  /**
-   * Consul agent service API: force-remove `PUT /v1/agent/service/deregister/{id}` on the agent
-   * that registered the service (ACL `service:write`, token in `X-Consul-Token`); presence from
-   * `GET /v1/agent/service/{id}` (200: present, 404: gone).
-   */
-  public static consul(options: ConsulRegistryOptions): Registry {
-    return madeFrom('Registry.consul', options, o => Registry.makeConsul(o));
-  }
-
   private static makeConsul(options: ConsulRegistryOptions): Registry {
     const agent = checkUrl(options.agentUrl, 'Registry.consul agentUrl');
     const serviceId = requireText(options.serviceId, 'Registry.consul serviceId', 'soa-test-8080');
@@ -347,14 +355,6 @@ export class Registry {
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([...placeholdersIn(agent), ...placeholdersIn(serviceId), ...placeholdersIn(options.clearConfigUrl ?? '')]),
     }, options.confirmation);
-  }
-
-  /**
-   * An in-house admin API: an offline URL, a check URL that tells present (2xx) from gone (404),
-   * a force-remove URL and an optional per-IP config clean-up URL.
-   */
-  public static custom(options: CustomRegistryOptions): Registry {
-    return madeFrom('Registry.custom', options, o => Registry.makeCustom(o));
   }
 
   private static makeCustom(options: CustomRegistryOptions): Registry {
