@@ -292,9 +292,12 @@ export class IstioDrainedWorkload extends Construct {
   public readonly proxyConfig: string;
   /** Whether the proxy is a native sidecar (no declared `istio-proxy` preStop). */
   public readonly nativeSidecars: boolean;
-  /** The app container's preStop script (none when propagation is 0 and there is no shutdown endpoint). */
+  /**
+   * The app container's preStop script (none when propagation is 0 and there is no shutdown
+   * endpoint). Already rendered, so sealed: workloads with equal props share it.
+   */
   public readonly appPreStop?: PosixScript;
-  /** The declared `istio-proxy` preStop script (ordinary sidecars only). */
+  /** The declared `istio-proxy` preStop script (ordinary sidecars only); rendered, so sealed and shared like `appPreStop`. */
   public readonly proxyPreStop?: PosixScript;
   /** The Service. */
   public readonly service: kplus.Service;

@@ -120,7 +120,7 @@ export class RegistryAwareService extends Construct {
    * and addresses are those of direct children (`<chart>-<id>-deployment-<hash>`).
    */
   public readonly workload: GracefulWorkload;
-  /** The deregistration script. */
+  /** The deregistration script: already rendered, so sealed; services with equal props share it. */
   public readonly script: PosixScript;
   /** The app container. */
   public readonly appContainer: kplus.Container;
