@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { parse, stringify } from 'yaml';
+import { memo } from '../script/value-key';
 
 /**
  * The pod annotation that overrides the mesh's ProxyConfig for one workload. Its value is YAML
@@ -112,14 +113,7 @@ export function renderProxyConfig(c: DerivedProxyConfig, existing?: string): str
  */
 const DERIVED_YAML = new Map<string, string>();
 function derivedYaml(derived: Record<string, unknown>): string {
-  const key = JSON.stringify(derived);
-  let text = DERIVED_YAML.get(key);
-  if (text === undefined) {
-    text = stringify(derived);
-    if (DERIVED_YAML.size >= 500) DERIVED_YAML.clear();
-    DERIVED_YAML.set(key, text);
-  }
-  return text;
+  return memo(DERIVED_YAML, 500, JSON.stringify(derived), () => stringify(derived));
 }
 
 function assertSame(path: string, theirs: unknown, ours: unknown): void {

@@ -2,7 +2,7 @@
  * nginx.conf rendering and the keep-alive check of user-supplied configs. Pure: no constructs,
  * no I/O, so both are unit-tested without synthesizing a chart.
  */
-import { keyOf } from '../script/value-key';
+import { keyOf, memo } from '../script/value-key';
 
 /** Options of {@link renderNginxConf}. Every time is whole seconds, taken from the shutdown plan. */
 export interface NginxConfOptions {
@@ -72,13 +72,7 @@ export function renderNginxConfCached(o: NginxConfOptions): string {
   const key = keyOf('nginx', o.port, o.keepaliveTimeoutSeconds, o.keepaliveTimeSeconds, o.workerShutdownTimeoutSeconds,
     o.pidFile, o.tempDir, o.servers !== undefined, o.servers ?? '', o.workerProcesses !== undefined, o.workerProcesses ?? '',
     o.accessLog === undefined ? 'unset' : o.accessLog);
-  let text = RENDERED.get(key);
-  if (text === undefined) {
-    text = renderNginxConf(o);
-    if (RENDERED.size >= 200) RENDERED.clear();
-    RENDERED.set(key, text);
-  }
-  return text;
+  return memo(RENDERED, 200, key, () => renderNginxConf(o));
 }
 
 export function renderNginxConf(o: NginxConfOptions): string {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
 import { Shell } from './shell';
 import { RenderContext, Step } from './step';
-import { keyOf } from './value-key';
+import { keyOf, memo } from './value-key';
 
 /** Props of a {@link PosixScript}. */
 export interface PosixScriptProps {
@@ -100,12 +100,7 @@ export class PosixScript {
     if (this.rendered !== undefined) return this.rendered;
     let key = keyOf('S', this.name, this.deadlineSeconds);
     for (const step of this.steps) key += step._key();
-    let text = RENDERED.get(key);
-    if (text === undefined) {
-      text = this.renderText();
-      if (RENDERED.size >= RENDERED_MAX) RENDERED.clear();
-      RENDERED.set(key, text);
-    }
+    const text = memo(RENDERED, RENDERED_MAX, key, () => this.renderText());
     this.rendered = text;
     return text;
   }

@@ -18,6 +18,20 @@ export function keyOf(tag: string, ...values: Array<string | number | boolean>):
   return out;
 }
 
+/**
+ * `compute()` once per key, kept in `cache`, which is emptied when it holds `max` entries so memory
+ * stays bounded (a platform has few distinct values; an unusual one costs a recompute, no more).
+ */
+export function memo<T>(cache: Map<string, T>, max: number, key: string, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (cache.size >= max) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 const INTERNED = new Map<string, string>();
 
 /**
@@ -91,14 +105,11 @@ export function madeFrom<O, T extends object>(tag: string, options: O, make: (op
   const key = valueKey(options);
   if (key === undefined) return make(options);
   const id = `${tag}(${key})`;
-  let made = MADE.get(id) as T | undefined;
-  if (made === undefined) {
-    made = make(options);
+  return memo(MADE, 500, id, () => {
+    const made = make(options);
     (made as T & { [VALUE_KEY]?: string })[VALUE_KEY] = id;
-    if (MADE.size >= 500) MADE.clear();
-    MADE.set(id, made);
-  }
-  return made;
+    return made;
+  }) as T;
 }
 
 const CLASSES = new WeakMap<object, number>();
@@ -225,12 +236,6 @@ export class DerivationCache<P, T, S = undefined> {
     if (!derivationCacheOn) return this.derive(props, errorScope);
     const key = valueKey(props);
     if (key === undefined) return this.derive(props, errorScope);
-    let result = this.entries.get(key);
-    if (result === undefined) {
-      result = this.derive(props, errorScope);
-      if (this.entries.size >= this.max) this.entries.clear();
-      this.entries.set(key, result);
-    }
-    return result;
+    return memo(this.entries, this.max, key, () => this.derive(props, errorScope));
   }
 }

@@ -36,11 +36,11 @@ describe('rendering', () => {
   });
 
   test('a rendered script is sealed: adding a step afterwards throws instead of silently missing the manifest', () => {
-    const script = new PosixScript({ name: 'sealed', deadline: Duration.seconds(5) }).add(Step.log('one'));
-    const text = script.render();
-    expect(() => script.add(Step.log('two'))).toThrow("script 'sealed' was already rendered into a manifest; a step added now would not reach it.");
-    expect(script.render()).toBe(text);
-    expect(script.toCommand()[2]).toBe(text);
+    const sealed = new PosixScript({ name: 'sealed', deadline: Duration.seconds(5) }).add(Step.log('one'));
+    const text = sealed.render();
+    expect(() => sealed.add(Step.log('two'))).toThrow("script 'sealed' was already rendered into a manifest; a step added now would not reach it.");
+    expect(sealed.render()).toBe(text);
+    expect(sealed.toCommand()[2]).toBe(text);
     expect(text).toContain("gs_log 'one'");
     expect(text).not.toContain("'two'");
   });
