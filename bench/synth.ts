@@ -4,8 +4,8 @@
  * objects configured by hand with plain cdk8s-plus-28, alternating the order, each in a fresh
  * process, and prints one line per N:
  *   n=<N> graceful_ms=<t> plain_ms=<t> ratio=<r> peak_rss_mb=<m> graceful_us_per_workload=<u> plain_us_per_workload=<u>
- * Times are medians over BENCH_REPEAT runs per variant (default 15 / 9 / 5 for N = 100 / 1,000 /
- * 5,000). The two variants run back to back, alternating which goes first, and `ratio` is the
+ * Times are medians over BENCH_REPEAT runs per variant (default 31 / 9 / 5 for N = 100 / 1,000 /
+ * 5,000; a run at N = 100 lasts under 0.1 s, so one host hiccup moves it by 10 %). The two variants run back to back, alternating which goes first, and `ratio` is the
  * median of those pairs' ratios: this host's speed drifts by tens of percent between minutes, and a
  * pair shares its minute. build_ms is the part spent constructing the workloads, the rest is
  * `synthYaml`. Set BENCH_SIZES=100,1000 or BENCH_REPEAT=1 for a quick look.
@@ -15,7 +15,7 @@ import * as path from 'path';
 
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
 /** Runs per variant and N: more for small N, whose runs are short enough for one host hiccup to move them. */
-const repeatFor = (n: number) => Number(process.env.BENCH_REPEAT ?? (n <= 100 ? 15 : n <= 1000 ? 9 : 5));
+const repeatFor = (n: number) => Number(process.env.BENCH_REPEAT ?? (n <= 100 ? 31 : n <= 1000 ? 9 : 5));
 const worker = path.join(__dirname, 'synth-worker.ts');
 
 interface Sample { ms: number; buildMs: number; maxRssMb: number; bytes: number }
