@@ -1,6 +1,5 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
@@ -8,6 +7,7 @@ import { FakeEnvoyAdmin } from './fake-envoy-admin';
 import { EnvoyGatewayChart } from '../../examples/envoy';
 import { DrainListenersMode, DrainTarget, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, GracefulShutdownChecks, KubernetesVersion } from '../../src';
 import { HttpToolChoice, makeBinDir, requireTool, runScript, shellcheck, ShellName } from '../script/run-script';
+import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
 const FIELD_NAMES = 'listener.[__]_2222.downstream_cx_active + listener.0.0.0.0_8080.downstream_cx_active';
@@ -379,16 +379,6 @@ describe('GracefulEnvoyGateway: drain-manager sidecar mode', () => {
 });
 
 let httpdPort = 0;
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts busybox httpd on a free port with the CGI dir, waits for it, and GETs /cgi-bin/ready. */
 async function fetchVia(dir: string, bin: string, log: string, keep: (h: ReturnType<typeof spawn>) => void): Promise<[number, string]> {

@@ -5,12 +5,12 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { AppWait, DeregistrationPlacement, KubernetesVersion, OfflineEndpoint, Registry, RegistryAwareService, RegistryAwareServiceProps } from '../../src';
 import { makeBinDir, runScript, shellcheck } from '../script/run-script';
+import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 import { FakeApp } from './fakes/app';
 import { Mode } from './fakes/fake-server';
@@ -96,17 +96,6 @@ describe('rendered spec', () => {
   });
 });
 
-/** A free port on 127.0.0.1 (listen on 0, read it back, close). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('for real: the synthesized command serves the CGI; GET answers only once deregistered and drained; a second GET waits; the 1.28 hold ends at the done marker', async () => {
   const nacos = await FakeNacos.start();

@@ -62,11 +62,4 @@ export async function startRecordingServer(reply: (req: RecordedRequest) => Repl
   };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>(resolve => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../util/free-port';
