@@ -1,8 +1,8 @@
 import { HttpMethod } from '../script';
 import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
-import { statusPresenceProbe } from './probes';
+import { adminCheckPresence } from './probes';
 import { RegistryHeader } from './secret';
-import { checkUrl, placeholdersIn, requireText, userWord } from './url';
+import { checkUrl, placeholdersIn, requireText, urlHost, userWord } from './url';
 import { madeFrom } from '../script/value-key';
 
 /** Options of {@link Confirmation.adminController}. */
@@ -64,17 +64,10 @@ export class Confirmation {
     }
     const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl');
     const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
-    const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
     return new Confirmation({
       checker: name,
-      checkedAt: `${name} at ${host}`,
-      presence: t => statusPresenceProbe({
-        description: `this instance at the ${name}`,
-        url: userWord(check),
-        headers: bound.headers,
-        timeoutSeconds: t,
-        text: text === undefined ? undefined : userWord(text),
-      }),
+      checkedAt: `${name} at ${urlHost(check)}`,
+      presence: adminCheckPresence(name, check, bound.headers, text),
       removal: remove === undefined ? undefined : [{
         method: options.forceRemoveMethod ?? HttpMethod.DELETE,
         url: userWord(remove),

@@ -1,4 +1,5 @@
 import { HttpHeader, IPollProbe, Shell, ShellWord } from '../script';
+import { userWord } from './url';
 import { keyedProbe } from '../script/value-key';
 
 /**
@@ -231,6 +232,22 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
       'return 0',
     ].join('\n'),
   }, 'statusPresence', o.url.text, o.timeoutSeconds, presentWhen, o.text?.text ?? '', needsPodIp, o.headers.length, ...o.headers.map(h => h.word.text));
+}
+
+/**
+ * Presence at an admin API's check URL, for `Registry.custom` and `Confirmation.adminController`:
+ * 404 gone, 2xx present (with `text`, present only when the body holds it; `${POD_IP}` and the
+ * other placeholders in the URL and the text are read at run time).
+ * @internal
+ */
+export function adminCheckPresence(name: string, checkUrl: string, headers: HttpHeader[], text?: string): (timeoutSeconds: number) => IPollProbe {
+  return t => statusPresenceProbe({
+    description: `this instance at the ${name}`,
+    url: userWord(checkUrl),
+    headers,
+    timeoutSeconds: t,
+    text: text === undefined ? undefined : userWord(text),
+  });
 }
 
 /**

@@ -2,9 +2,9 @@ import { Duration } from 'cdk8s';
 import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { applyConfirmation, Confirmation } from './confirmation';
 import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
-import { nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
+import { adminCheckPresence, nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
-import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, userWord } from './url';
+import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, urlHost, userWord } from './url';
 import { madeFrom } from '../script/value-key';
 
 /** Which registry a {@link Registry} talks to. */
@@ -364,17 +364,10 @@ export class Registry {
     const forceRemoveUrl = checkUrl(options.forceRemoveUrl, 'Registry.custom forceRemoveUrl');
     const bound = bindHeaders(options.headers, 'GS_REG_HEADER');
     const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"');
-    const host = new URL(check.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
-    return new Registry(RegistryKind.CUSTOM, `${name} at ${host}`, Duration.seconds(10), {
+    return new Registry(RegistryKind.CUSTOM, `${name} at ${urlHost(check)}`, Duration.seconds(10), {
       offline: [{ method: options.offlineMethod ?? HttpMethod.POST, url: userWord(offlineUrl), headers: bound.headers, description: `${name}: offline` }],
       removal: [{ method: options.forceRemoveMethod ?? HttpMethod.DELETE, url: userWord(forceRemoveUrl), headers: bound.headers, description: `${name}: force-remove` }],
-      presence: t => statusPresenceProbe({
-        description: `this instance at the ${name}`,
-        url: userWord(check),
-        headers: bound.headers,
-        timeoutSeconds: t,
-        text: text === undefined ? undefined : userWord(text),
-      }),
+      presence: adminCheckPresence(name, check, bound.headers, text),
       clearConfig: clearConfigCall(options, 'Registry.custom'),
       secrets: [...bound.envs, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv([offlineUrl, check, forceRemoveUrl, text ?? '', options.clearConfigUrl ?? ''].flatMap(placeholdersIn)),

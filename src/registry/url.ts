@@ -37,6 +37,11 @@ export function checkUrl(url: string, property: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** The host (and port) of a checked URL, its `${POD_IP}`-style placeholders aside: for the timeline. */
+export function urlHost(url: string): string {
+  return new URL(url.replace(/\$\{[A-Z_]+\}/g, 'x')).host;
+}
+
 /** `encodeURIComponent` for a path segment or query value written by the library. */
 export function enc(value: string | number): string {
   return encodeURIComponent(String(value));
