@@ -1,5 +1,6 @@
 /**
- * Module-internal (not exported from the package): value keys for memoizing rendered text, and
+ * Module-internal (not exported from the package): value keys, the bounded caches built on them
+ * (rendered scripts and texts, each pattern's derivation from its props, factory objects), and
  * interning of rendered text.
  */
 import { Duration } from 'cdk8s';
@@ -36,21 +37,17 @@ const INTERNED = new Map<string, string>();
 
 /**
  * The one kept instance of a rendered text equal to `text` (bounded: emptied when full). Synthesis
- * keeps every workload's objects until the end; equal texts rendered per workload (plan
- * annotations, nginx.conf) would otherwise each be kept, and walked by every major GC.
+ * keeps every workload's objects until the end; equal texts rendered per workload (the plan
+ * annotations of user-built plans) would otherwise each be kept, and walked by every major GC.
  */
 export function intern(text: string): string {
-  const kept = INTERNED.get(text);
-  if (kept !== undefined) return kept;
-  if (INTERNED.size >= 1000) INTERNED.clear();
-  INTERNED.set(text, text);
-  return text;
+  return memo(INTERNED, 1000, text, () => text);
 }
 
 /** Where a library probe keeps its value key (a symbol: never serialized, never in the API). */
 const PROBE_KEY: unique symbol = Symbol('cdk8s-graceful-shutdown.probe-key');
 
-/** Anything with a body to render, as `IPollProbe` (kept structural so this module imports nothing). */
+/** Anything with a body to render, as `IPollProbe` (structural: probe.ts imports this module). */
 interface ProbeLike {
   renderBody(): string;
 }
