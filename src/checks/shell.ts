@@ -210,15 +210,17 @@ export function parseSleepArgument(arg: string): number | undefined {
  * `Step.sleep(N)` writes `$(($(date +%s) - gs_start + N))`. Either way it waits at most T or N.
  */
 const LIBRARY_SLEEP = 'gs_sleep_until';
+/** `Step.sleep(N)` writes `gs_sleep_for N` (N seconds from now, never past the deadline). */
+const LIBRARY_SLEEP_FOR = 'gs_sleep_for';
 const LIBRARY_RELATIVE_SLEEP = /^\$\(\(\$\(date \+%s\) - gs_start \+ (\d+)\)\)$/;
 
 function isSleep(c: ShellCommand): boolean {
-  return /(^|\/)sleep$/.test(c.head) || (c.head.endsWith('busybox') && c.words[1] === 'sleep') || c.head === LIBRARY_SLEEP;
+  return /(^|\/)sleep$/.test(c.head) || (c.head.endsWith('busybox') && c.words[1] === 'sleep') || c.head === LIBRARY_SLEEP || c.head === LIBRARY_SLEEP_FOR;
 }
 
 /** The seconds of a `sleep` command (literal arguments only; GNU sleep sums several). */
 function sleepSeconds(c: ShellCommand): number | undefined {
-  if (c.head === LIBRARY_SLEEP) {
+  if (c.head === LIBRARY_SLEEP || c.head === LIBRARY_SLEEP_FOR) {
     const arg = c.words[1] ?? '';
     const relative = LIBRARY_RELATIVE_SLEEP.exec(arg);
     return relative ? Number(relative[1]) : /^\d+$/.test(arg) ? Number(arg) : undefined;

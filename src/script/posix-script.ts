@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
+import { CLOCK_START_LINE, CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
 import { Shell } from './shell';
 import { RenderContext, Step } from './step';
 import { keyOf, memo } from './value-key';
@@ -36,6 +36,7 @@ const PRELUDE = [
   'gs_ok=1',
   'gs_poll=zero',
   CORE_FUNCTIONS,
+  'gs_clock_init',
   '',
 ].join('\n');
 const PRELUDE_WITH_HTTP = `${PRELUDE}${HTTP_FUNCTIONS}\ngs_http_detect\n`;
@@ -118,7 +119,7 @@ export class PosixScript {
     // joined once, at module load, and only the few lines that vary are built here.
     return `#!/bin/sh\n# cdk8s-graceful-shutdown: ${this.name}\n${HEADER_COMMENT}\n`
       + `# Returns within ${this.deadlineSeconds}s of starting. Logs go to PID 1's stdout (override: GS_LOG_TARGET).\n`
-      + `gs_name=${Shell.quote(this.name)}\ngs_start=$(date +%s)\ngs_deadline=$((gs_start + ${this.deadlineSeconds}))\n`
+      + `${CLOCK_START_LINE}\ngs_name=${Shell.quote(this.name)}\ngs_start=$(date +%s)\ngs_deadline=$((gs_start + ${this.deadlineSeconds}))\n`
       + (http ? PRELUDE_WITH_HTTP : PRELUDE)
       + `gs_log ${Shell.quote(`start (deadline t=${this.deadlineSeconds}s)${http ? ', http via ' : ''}`)}${http ? '"$gs_http_tool"' : ''}\n`
       + (body.length > 0 ? `${body.join('\n')}\n` : '')

@@ -58,7 +58,7 @@ export class Step {
     const s = wholeSeconds(duration, 'sleep');
     return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`sleep ${formatDuration(duration)}: ${reason}`)}`,
-      `gs_sleep_until $(($(date +%s) - gs_start + ${s}))`,
+      `gs_sleep_for ${s}`,
     ], () => keyOf('Z', s, reason)); // formatDuration(duration) is a function of s: whole seconds
   }
 
@@ -140,8 +140,9 @@ export class Step {
         ...options.probe.renderBody().split('\n').map(l => `  ${l}`),
         '}',
         `gs_log ${q(`waiting until ${what} is 0 (every ${interval}s, until t=${untilS}s)`)}`,
-        `gs_until=$((gs_start + ${untilS}))`,
-        'if [ "$gs_until" -gt "$gs_deadline" ]; then gs_until=$gs_deadline; fi',
+        // Centiseconds (runtime.ts, gs_clock), capped by the end of the script's waits.
+        `gs_until=$((gs_t0 + ${untilS * 100}))`,
+        'if [ "$gs_until" -gt "$gs_end" ]; then gs_until=$gs_end; fi',
         'gs_poll=deadline',
         'gs_last=',
         'gs_last_log=0',
@@ -163,10 +164,10 @@ export class Step {
         '  else',
         '    gs_state="unknown ($gs_why), retrying"',
         '  fi',
-        '  gs_now=$(date +%s)',
+        '  gs_clock',
         // Log a new state at once, except a count that keeps changing (a busy drain): that at most
         // every 5s. Any state is repeated every 30s so a long wait shows it is alive.
-        '  gs_quiet=$((gs_now - gs_last_log))',
+        '  gs_quiet=$(((gs_now - gs_last_log) / 100))',
         '  case $gs_last:$gs_state in',
         '    [0-9]*:[0-9]*) gs_every=5 ;;',
         '    *) gs_every=0 ;;',
@@ -181,12 +182,13 @@ export class Step {
         '    break',
         '  fi',
         '  gs_s=$((gs_until - gs_now))',
-        `  if [ "$gs_s" -gt ${interval} ]; then gs_s=${interval}; fi`,
-        '  sleep "$gs_s"',
-        // An HTTP probe cannot ask anything at the script's own deadline (no time left): report its
-        // last answer rather than "not attempted". Probes that read files ask once more.
+        `  if [ "$gs_s" -gt ${interval * 100} ]; then gs_s=${interval * 100}; fi`,
+        '  gs_nap_until "$((gs_now + gs_s))"',
+        // An HTTP probe cannot ask anything with less than a second left (calls get whole seconds):
+        // report its last answer rather than "not attempted". Probes that read files ask once more.
         ...(usesHttp ? [
-          '  if [ "$(date +%s)" -ge "$gs_deadline" ]; then',
+          '  gs_clock',
+          '  if [ "$((gs_end - gs_now))" -lt 100 ]; then',
           `    gs_log ${q(`${what}: deadline reached at `)}"$gs_state"`,
           '    break',
           '  fi',
