@@ -2,13 +2,15 @@
  * The drain-manager sidecar's files, for Envoy images without a shell. Pure text; paths are
  * constants of this module and every number comes from the caller's plan.
  *
- * The sidecar runs busybox `httpd -f` with two CGI programs:
+ * The sidecar runs busybox `httpd -f` (under a shell that stops it on SIGTERM: see
+ * `httpdCommand`) with two CGI programs:
  * - `/cgi-bin/drain`: runs the drain script and answers only when it has ended, so the kubelet's
  *   preStop `httpGet` on the Envoy container blocks exactly as long as the drain (Envoy Gateway's
  *   and Contour's shutdown managers work the same way). A second call waits for the first.
  * - `/cgi-bin/ready`: proxies Envoy's `/ready` from the loopback admin, so the kubelet's readiness
  *   `httpGet` works although the admin listens on 127.0.0.1 only.
  */
+import { doneMarker, renderRunOnceCgi } from '../hook-sidecar';
 import { Shell } from '../script';
 
 /** Where the ConfigMap with the scripts is mounted in the sidecar. */
@@ -18,42 +20,15 @@ export const DRAIN_MANAGER_WWW = `${DRAIN_MANAGER_DIR}/www`;
 /** The writable emptyDir for the lock and the "done" marker. */
 export const DRAIN_MANAGER_STATE = '/run/drain-manager';
 /** The marker written when the drain has ended. */
-export const DRAIN_DONE_FILE = `${DRAIN_MANAGER_STATE}/done`;
+export const DRAIN_DONE_FILE = doneMarker(DRAIN_MANAGER_STATE);
 /** The HTTP path the Envoy container's preStop calls. */
 export const DRAIN_PATH = '/cgi-bin/drain';
 /** The HTTP path of the readiness proxy. */
 export const READY_PATH = '/cgi-bin/ready';
 
-/** Options of {@link renderDrainCgi}. */
-export interface DrainCgiOptions {
-  /** Path of the drain script. */
-  readonly scriptPath: string;
-  /** State directory (lock and marker). */
-  readonly stateDir: string;
-  /** How long a second caller waits for the first drain to finish, in whole seconds. */
-  readonly waitSeconds: number;
-}
-
-/** The `/cgi-bin/drain` program: drain once, then answer 200 `drained`. */
-export function renderDrainCgi(o: DrainCgiOptions): string {
-  const dir = Shell.quote(o.stateDir);
-  return [
-    '#!/bin/sh',
-    '# cdk8s-graceful-shutdown: drain-manager CGI. Answers only once the drain has ended, so the',
-    "# kubelet's preStop httpGet blocks as long as the drain. A second call waits for the first.",
-    `if mkdir ${dir}/started 2>/dev/null; then`,
-    `  /bin/sh ${Shell.quote(o.scriptPath)} >/dev/null 2>&1`,
-    `  : >${dir}/done`,
-    'else',
-    '  i=0',
-    `  while [ ! -e ${dir}/done ] && [ "$i" -lt ${o.waitSeconds} ]; do`,
-    '    sleep 1',
-    '    i=$((i + 1))',
-    '  done',
-    'fi',
-    "printf 'Content-Type: text/plain\\r\\n\\r\\ndrained\\n'",
-    '',
-  ].join('\n');
+/** The `/cgi-bin/drain` program: drain once, then answer 200 `drained` (see `renderRunOnceCgi`). */
+export function renderDrainCgi(scriptPath: string, waitSeconds: number): string {
+  return renderRunOnceCgi({ title: 'drain-manager CGI', scriptPath, stateDir: DRAIN_MANAGER_STATE, waitSeconds, answer: 'drained' });
 }
 
 /**

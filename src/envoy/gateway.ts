@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { holdScript, httpdCommand } from '../hook-sidecar';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { ceilSeconds, formatMillis } from '../plan/duration-format';
 import { HttpMethod, PosixScript, ShellWord, Step } from '../script';
@@ -308,7 +309,7 @@ export class GracefulEnvoyGateway extends Construct {
     const cm = new kplus.ConfigMap(this, 'DrainManagerScripts', {
       data: {
         'drain.sh': script.render(),
-        'drain.cgi': renderDrainCgi({ scriptPath: `${DRAIN_MANAGER_DIR}/drain.sh`, stateDir: DRAIN_MANAGER_STATE, waitSeconds: script.deadlineSeconds }),
+        'drain.cgi': renderDrainCgi(`${DRAIN_MANAGER_DIR}/drain.sh`, script.deadlineSeconds),
         'ready.cgi': renderReadyCgi(`${adminUrl}/ready`, this.readinessTimeoutSeconds),
       },
     });
@@ -322,15 +323,16 @@ export class GracefulEnvoyGateway extends Construct {
     });
     const state = kplus.Volume.fromEmptyDir(this, 'DrainManagerState', 'drain-manager-state');
     // As an ordinary container (before 1.29) the sidecar gets SIGTERM at t=0 unless its own preStop
-    // holds it until the drain it serves has ended. A native sidecar stops after Envoy anyway.
+    // holds it until the drain it serves has ended: the hold waits for the drain's marker, and its
+    // own deadline comes after the drain's (the CGI starts the drain a little after t=0). A native
+    // sidecar stops after Envoy anyway.
     const hold = this.workload.usesNativeSidecars ? undefined : PreStopHook.script(
-      new PosixScript({ name: 'drain-manager-hold', deadline: plan.preStopDeadline })
-        .add(Step.pollUntilZero({ probe: EnvoyProbe.fileExists(DRAIN_DONE_FILE, 'drain still running'), until: plan.preStopDeadline })),
+      holdScript('drain-manager-hold', DRAIN_DONE_FILE, Duration.seconds(script.deadlineSeconds), plan.terminationGracePeriod),
     );
     return this.workload.addSidecar({
       name: 'drain-manager',
       image: options.image ?? 'busybox:1.36',
-      command: ['httpd', '-f', '-p', String(port), '-h', DRAIN_MANAGER_WWW],
+      command: httpdCommand(port, DRAIN_MANAGER_WWW),
       ports: [{ number: port, name: 'drain-manager' }],
       volumeMounts: [
         { path: DRAIN_MANAGER_DIR, volume: scripts, readOnly: true },

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { fileExistsProbe } from '../hook-sidecar';
 import { IPollProbe, Shell, ShellWord } from '../script';
 import { DrainSelection } from './stats';
 import { keyedProbe } from '../script/value-key';
@@ -46,12 +47,7 @@ export class EnvoyProbe {
 
   /** 1 while `file` does not exist, 0 once it does: waits for a marker another process writes. */
   public static fileExists(file: string, description: string): IPollProbe {
-    const f = Shell.quote(file);
-    return keyedProbe({
-      description,
-      usesHttp: false,
-      renderBody: () => `if [ -e ${f} ]; then gs_count=0; else gs_count=1; fi\nreturn 0`,
-    }, 'envoy.fileExists', file);
+    return fileExistsProbe(file, description);
   }
 
   private constructor() {}

@@ -1,9 +1,9 @@
 /**
  * The HTTP trigger of the SIDECAR placement (`AppWait.HTTP_GET`): the sidecar runs busybox
- * `httpd -f` with one CGI program, and the app container's preStop is an `httpGet` the kubelet makes
+ * `httpd -f` (PID-1-safe: see `httpdCommand`) with one CGI program, and the app container's preStop is an `httpGet` the kubelet makes
  * to it, so the app image needs no tools. Pure text; paths are constants of this module.
  */
-import { Shell } from '../script';
+import { httpdCommand, renderRunOnceCgi } from '../hook-sidecar';
 
 /** Where the ConfigMap with the scripts is mounted in the sidecar. */
 export const TRIGGER_DIR = '/registry-deregister';
@@ -22,28 +22,13 @@ export const TRIGGER_PATH = '/cgi-bin/deregister';
  * @internal
  */
 export function renderTriggerCgi(scriptPath: string, stateDir: string, waitSeconds: number): string {
-  const dir = Shell.quote(stateDir);
-  return [
-    '#!/bin/sh',
-    '# cdk8s-graceful-shutdown: registry-deregister CGI. Answers only once deregistered and',
-    "# drained, so the app's preStop httpGet blocks that long. A second call waits for the first.",
-    `if mkdir ${dir}/started 2>/dev/null; then`,
-    `  /bin/sh ${Shell.quote(scriptPath)} >/dev/null 2>&1`,
-    `  : >${dir}/done`,
-    'else',
-    '  i=0',
-    `  while [ ! -e ${dir}/done ] && [ "$i" -lt ${waitSeconds} ]; do`,
-    '    sleep 1',
-    '    i=$((i + 1))',
-    '  done',
-    'fi',
-    "printf 'Content-Type: text/plain\\r\\n\\r\\nderegistered\\n'",
-    '',
-  ].join('\n');
+  return renderRunOnceCgi({ title: 'registry-deregister CGI', scriptPath, stateDir, waitSeconds, answer: 'deregistered' });
 }
 
-/** The sidecar's command: busybox httpd in the foreground, as `httpd` or `busybox httpd`. @internal */
+/**
+ * The sidecar's command: busybox httpd in the foreground, stopped on SIGTERM although it is PID 1
+ * (see `httpdCommand`). @internal
+ */
 export function triggerCommand(port: number): string[] {
-  const args = `-f -p ${port} -h ${Shell.quote(TRIGGER_WWW)}`;
-  return ['/bin/sh', '-c', `if command -v httpd >/dev/null 2>&1; then exec httpd ${args}; fi; exec busybox httpd ${args}`];
+  return httpdCommand(port, TRIGGER_WWW);
 }

@@ -49,7 +49,7 @@ describe('rendered spec', () => {
     const side = containerOf(dep, 'registry-deregister');
     expect(side.image).toBe(IMAGE);
     expect(side.ports).toEqual([expect.objectContaining({ containerPort: 19010, name: 'deregister' })]);
-    expect(side.command[2]).toContain("exec busybox httpd -f -p 19010 -h '/registry-deregister/www'");
+    expect(side.command[2]).toContain("busybox httpd -f -p 19010 -h '/registry-deregister/www'");
     expect(side.env.find((e: any) => e.name === 'POD_IP').valueFrom).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
     const hold = preStopScript(side);
     expect(hold).toContain("if [ -f '/var/run/graceful-shutdown/done' ]");

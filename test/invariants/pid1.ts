@@ -1,0 +1,102 @@
+/**
+ * Runs a container command as PID 1 of its own PID namespace (`unshare --pid --fork --mount-proc`,
+ * as root), the way a container runtime starts it, and measures how long it takes to exit after
+ * SIGTERM. The kernel delivers a signal sent from outside the namespace to its PID 1 only when
+ * PID 1 has a handler for it (pid_namespaces(7), "The namespace init process"), which is exactly
+ * what the kubelet's SIGTERM meets in a pod.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import { requireTool } from '../script/run-script';
+
+/** A command started as PID 1 of a fresh PID namespace. */
+export interface Pid1Process {
+  /** The namespace's PID 1, as the host sees it. */
+  readonly hostPid: number;
+  /** The `unshare` parent. */
+  readonly child: ChildProcess;
+  /** Resolves with the time of exit (ms since epoch) once the namespace is gone. */
+  readonly exited: Promise<number>;
+  /** The signal numbers PID 1 has handlers for (from /proc/PID/status SigCgt). */
+  caughtSignals(): number[];
+  /** Kills the whole namespace (SIGKILL to PID 1 kills every process in it). */
+  kill(): void;
+}
+
+/** Whether this machine can make PID namespaces (root and util-linux unshare). */
+export function canUnsharePid(): boolean {
+  return process.getuid?.() === 0 && fs.existsSync(requireTool('unshare'));
+}
+
+/** Starts `command` (argv) as PID 1 of a new PID namespace; resolves once it runs. */
+export async function startAsPid1(command: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Pid1Process> {
+  const child = spawn(requireTool('unshare'), ['--pid', '--fork', '--mount-proc', '--', ...command], {
+    env: options.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    cwd: options.cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number>(resolve => child.on('exit', () => resolve(Date.now())));
+  let hostPid = 0;
+  for (let i = 0; i < 200 && !hostPid; i++) {
+    await new Promise(r => setTimeout(r, 20));
+    try {
+      const kids = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+      if (kids) hostPid = Number(kids.split(/\s+/)[0]);
+    } catch {
+      // not yet
+    }
+  }
+  if (!hostPid) {
+    child.kill('SIGKILL');
+    throw new Error(`no PID 1 under unshare for ${JSON.stringify(command)}`);
+  }
+  return {
+    hostPid,
+    child,
+    exited,
+    caughtSignals: () => {
+      const status = fs.readFileSync(`/proc/${hostPid}/status`, 'utf8');
+      // SigCgt is a 64-bit hex mask, bit N-1 for signal N: read it digit by digit from the right.
+      const hex = /SigCgt:\s*([0-9a-f]+)/.exec(status)![1];
+      const out: number[] = [];
+      [...hex].reverse().forEach((digit, i) => {
+        const v = parseInt(digit, 16);
+        for (let b = 0; b < 4; b++) if (Math.floor(v / 2 ** b) % 2 === 1) out.push(i * 4 + b + 1);
+      });
+      return out.sort((x, y) => x - y);
+    },
+    kill: () => {
+      try {
+        process.kill(hostPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * Sends SIGTERM to PID 1 and waits up to `waitMs` for the namespace to end. Returns the time from
+ * signal to exit in ms, or undefined when it was still running (it is then killed).
+ */
+export async function exitAfterSigterm(p: Pid1Process, waitMs: number): Promise<number | undefined> {
+  const sent = Date.now();
+  process.kill(p.hostPid, 'SIGTERM');
+  const result = await Promise.race([p.exited.then(t => t - sent), new Promise<undefined>(r => setTimeout(() => r(undefined), waitMs))]);
+  if (result === undefined) {
+    p.kill();
+    await p.exited;
+  }
+  return result;
+}
+
+/** Polls `check` every 50 ms until it is true or `timeoutMs` passes. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  return check();
+}
