@@ -49,6 +49,7 @@ export class PollProbe {
   /**
    * The number of sockets listening on any of `ports` (TCP, IPv4 and IPv6), read from
    * `/proc/net/tcp` and `/proc/net/tcp6`, which show every socket of the pod's network namespace.
+   * Files that are unreadable, empty or hold only their header line cannot tell (never zero).
    */
   public static listeningTcpPorts(ports: number[]): IPollProbe {
     return PollProbe.tcpSockets('listeningTcpPorts', ports, TCP_LISTEN, `sockets listening on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
@@ -76,6 +77,7 @@ export class PollProbe {
       renderBody: () => [
         'gs_count=0',
         'gs_seen=0',
+        'gs_sockets=0',
         'for gs_f in /proc/net/tcp /proc/net/tcp6; do',
         '  [ -r "$gs_f" ] || continue',
         '  gs_seen=1',
@@ -93,6 +95,8 @@ export class PollProbe {
         "      IFS=' '",
         '      set -- $gs_line',
         '      IFS=$gs_lf',
+        // Socket lines start with their slot number ("0:"); the header line does not.
+        '      case $1 in [0-9]*:) gs_sockets=$((gs_sockets + 1)) ;; *) continue ;; esac',
         `      [ "$4" = ${state} ] || continue`,
         '      case $2 in',
         `        ${pattern}) gs_count=$((gs_count + 1)) ;;`,
@@ -101,7 +105,8 @@ export class PollProbe {
         '    set +f',
         '    IFS=$gs_ifs',
         '  else',
-        '    while read -r _ gs_local _ gs_st _; do',
+        '    while read -r gs_sl gs_local _ gs_st _; do',
+        '      case $gs_sl in [0-9]*:) gs_sockets=$((gs_sockets + 1)) ;; *) continue ;; esac',
         `      [ "$gs_st" = ${state} ] || continue`,
         '      case $gs_local in',
         `        ${pattern}) gs_count=$((gs_count + 1)) ;;`,
@@ -110,6 +115,10 @@ export class PollProbe {
         '  fi',
         'done',
         'if [ "$gs_seen" = 0 ]; then gs_why=\'/proc/net/tcp is not readable\'; return 1; fi',
+        // A pod's namespace always holds some socket (the server counted is listening, or a
+        // sidecar is): no socket line at all is a file that cannot be read right (a sandbox, a
+        // truncated read), which cannot tell, never zero.
+        'if [ "$gs_sockets" = 0 ]; then gs_why=\'/proc/net/tcp and /proc/net/tcp6 hold no socket at all\'; return 1; fi',
         'return 0',
       ].join('\n'),
     }, 'tcpSockets', state, pattern);
