@@ -7,7 +7,6 @@ import { HttpMethod, PosixScript, ShellWord, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
-import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
 import { DerivationCache } from '../script/value-key';
 import { propError, withConstructPath } from '../workload/errors';
@@ -141,11 +140,12 @@ export interface IstioDrainedWorkloadProps {
    */
   readonly additionalContainers?: IstioAppContainer[];
   /**
-   * Whether the `istio-proxy` preStop also waits while the app still has connections out through
-   * the proxy: ESTABLISHED sockets on Envoy's outbound port 15001, read from `/proc/net/tcp`.
-   * Only visible with REDIRECT interception (Istio's default); with
-   * `sidecar.istio.io/interceptionMode: TPROXY` it sees none and only the listening ports count.
+   * No longer has an effect: the `istio-proxy` preStop holds the proxy until the end of the app's
+   * stop phase, which covers every outbound call the plan allows (sockets seen in
+   * `/proc/net/tcp` could not tell that the app was done: an app that closed its listener still
+   * called out later).
    * @default true
+   * @deprecated the hold always lasts until the end of the app's stop phase
    */
   readonly waitForOutboundConnections?: boolean;
   /**
@@ -192,7 +192,8 @@ export interface IstioDrainedWorkloadProps {
    * as no downstream connection is active (after `minimumDrainDuration`). pilot-agent then has no
    * limit of its own: `terminationDrainDuration` is the budget the plan reserves, and SIGKILL at the
    * end of the grace period ends the drain. Risk: it also stops Envoy *early* when the stats cannot
-   * be read 5 times in a row or come back empty. Needs Istio 1.12+.
+   * be read (5 times in a row from Istio 1.23; once is enough in 1.22 and before: the plan's
+   * timeline names the rule for `istioVersion`) or come back empty. Needs Istio 1.12+.
    * @default false
    */
   readonly exitOnZeroActiveConnections?: boolean;
@@ -227,9 +228,11 @@ export interface IstioDrainedWorkloadProps {
    */
   readonly nativeSidecars?: boolean;
   /**
-   * How often the `istio-proxy` preStop checks whether the app's ports are closed and its
-   * outbound connections have ended (whole seconds).
+   * No longer has an effect (still validated: whole seconds, at least 1): the `istio-proxy`
+   * preStop no longer polls the app's sockets, it holds the proxy until the end of the app's
+   * stop phase.
    * @default Duration.seconds(1)
+   * @deprecated the hold always lasts until the end of the app's stop phase
    */
   readonly portPollInterval?: Duration;
   /**
@@ -270,9 +273,11 @@ export interface IstioDrainedWorkloadProps {
  *   `holdApplicationUntilProxyStarts` and exit-on-zero) merged with the user's own;
  * - gives the app a preStop that waits for endpoint propagation, then calls its shutdown endpoint
  *   (and `additionalContainers`, e.g. a backend behind nginx, the same propagation wait);
- * - with ordinary sidecars, declares an `istio-proxy` container holding only a preStop that waits
- *   until every app container's ports are closed and the app's connections out through Envoy's
- *   outbound port 15001 have ended (bounded by the end of the app's stop phase). Istio merges a
+ * - with ordinary sidecars, declares an `istio-proxy` container holding only a preStop that keeps
+ *   the proxy until the end of the app's stop phase, so the app's shutdown and its outbound calls
+ *   still go through it (nothing the proxy container can see tells earlier that the app is done:
+ *   an app closes its listeners on SIGTERM and may still call out), and
+ *   `imagePullPolicy: IfNotPresent` (see below). Istio merges a
  *   container of that name in the pod spec into the injected one ("Customizing injection",
  *   istio.io/latest/docs/setup/additional-setup/sidecar-injection/#customizing-injection; the
  *   merge is `reapplyOverwrittenContainers` in istio/istio `pkg/kube/inject/inject.go`, where
@@ -438,7 +443,8 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
   const appShutdownTimeout = positive(scope, 'appShutdownTimeout', props.appShutdownTimeout ?? Duration.seconds(10));
   const drain = positive(scope, 'terminationDrainDuration', props.terminationDrainDuration ?? Duration.seconds(5));
   const margin = nonNegative(scope, 'margin', props.margin ?? Duration.seconds(2));
-  const interval = wholeSeconds(scope, 'portPollInterval', props.portPollInterval ?? Duration.seconds(1), 1);
+  // Validated for plain JavaScript callers; the hold no longer polls (see proxyPreStop below).
+  wholeSeconds(scope, 'portPollInterval', props.portPollInterval ?? Duration.seconds(1), 1);
   const exitOnZero = props.exitOnZeroActiveConnections ?? false;
   if (exitOnZero && !istio.supportsExitOnZeroActiveConnections) {
     throw propError(scope, 'exitOnZeroActiveConnections', true, `needs Istio 1.12 or newer (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), but istioVersion is ${istio}. Upgrade Istio or leave exitOnZeroActiveConnections off.`);
@@ -465,13 +471,9 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
   }
 
   // The plan, built from the props; every timing below is read back from it.
-  const waitOutbound = !native && (props.waitForOutboundConnections ?? true);
-  const holdUntil = waitOutbound
-    ? "the app's ports are closed and its connections out through the proxy have ended"
-    : "the app's ports are closed";
   const proxyWhile = native
     ? 'the native istio-proxy sidecar keeps running (Kubernetes stops it only after the app has exited)'
-    : `istio-proxy's preStop holds the proxy until ${holdUntil}`;
+    : "istio-proxy's preStop holds the proxy until the end of the app's stop phase";
   const phases: ShutdownPhaseProps[] = [{
     kind: PhaseKind.PROPAGATE,
     name: 'propagate',
@@ -494,7 +496,7 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
     name: 'stop',
     description: native
       ? `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy. Kubernetes stops the native istio-proxy sidecar after the app exits (no declared istio-proxy preStop needed)`
-      : `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy, whose preStop returns once ${holdUntil}`,
+      : `${containersText} ${names.length > 1 ? 'get their' : 'gets its'} stop signal and exit${names.length > 1 ? '' : 's'}; outbound calls still go through the proxy, whose preStop holds it until this phase ends`,
     bound: appShutdownTimeout,
     boundProperty: 'appShutdownTimeout',
   });
@@ -508,13 +510,18 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
   // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
   const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
   const exitOnZeroOrdinary = !native && exitOnZero;
+  // pilot-agent's connection poll gives up after 5 failed stats reads in a row from Istio 1.23; in
+  // 1.22 and before one failed read ends the drain (istio/istio pkg/envoy/agent.go, terminate).
+  const earlyExit = istio.isAtLeast(IstioVersion.of('1.23'))
+    ? `after 5 failed reads in a row on Istio ${istio}`
+    : `after a single failed read on Istio ${istio}, before 1.23`;
   const drainDescription = (sigkillAt: string): string => {
     if (native) {
       return `istio-proxy gets SIGTERM after the app exited: Istio 1.21+ has drained since its own preStop and exits at once; before 1.21 it drains as an ordinary sidecar (terminationDrainDuration ${protoDuration(drain)})`;
     }
     if (exitOnZero) {
       return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, waits MINIMUM_DRAIN_DURATION ${minText}, then stops Envoy at 0 active connections `
-        + `(or early when its stats cannot be read). It ignores terminationDrainDuration in this mode: only SIGKILL at ${sigkillAt} ends a drain that never reaches 0; `
+        + `(or early when its stats cannot be read: ${earlyExit}). It ignores terminationDrainDuration in this mode: only SIGKILL at ${sigkillAt} ends a drain that never reaches 0; `
         + `the plan budgets terminationDrainDuration ${protoDuration(drain)} for it`;
     }
     return `istio-proxy gets SIGTERM: pilot-agent drains inbound listeners, then stops Envoy after terminationDrainDuration ${protoDuration(drain)}`;
@@ -567,14 +574,18 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
     }
   }
 
+  // The hold lasts until the end of the app's stop phase. Nothing the proxy container can see
+  // tells that the app is done earlier: an app closes its listeners on SIGTERM and may still call
+  // out seconds later (a flush, a deregistration), and the app container's exit is invisible from
+  // another container. Releasing at the first poll that saw the app's ports closed stopped Envoy
+  // while the app still needed it (test/istio/kubelet-order.test.ts).
   let proxyPreStop: PosixScript | undefined;
   if (!native) {
-    const probe = appActivityProbe(seenPorts.numbers, waitOutbound ? ENVOY_OUTBOUND_PORT : undefined);
-    proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: plan.endOf('stop') })
+    const stopEnd = plan.endOf('stop');
+    proxyPreStop = new PosixScript({ name: 'istio-proxy-hold', deadline: stopEnd })
       .add(
-        Step.log(`holding istio-proxy until ${holdUntil}, so the app's shutdown and outbound calls keep the proxy`),
-        Step.pollUntilZero({ probe, interval }),
-        Step.whenPollDidNotReachZero([Step.log('the app is still active at the end of its stop phase; releasing istio-proxy to drain anyway')]),
+        Step.log(`holding istio-proxy until t=${formatDuration(stopEnd)}, the end of the app's stop phase`),
+        Step.sleepUntil(stopEnd, "the app's shutdown and its outbound calls keep the proxy"),
       );
   }
 

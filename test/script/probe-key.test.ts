@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
 import { DrainSelection, DrainTarget, EnvoyProbe } from '../../src/envoy';
-import { appActivityProbe } from '../../src/istio/proxy-hold-probe';
 import { establishedConnectionsProbe, readyFileOnceListeningProbe } from '../../src/nginx/connections-probe';
 import { fileExistsProbe, nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from '../../src/registry/probes';
 import { HttpHeader, IPollProbe, PollProbe, ShellWord, Step, PosixScript } from '../../src/script';
@@ -30,7 +29,6 @@ const probe: fc.Arbitrary<IPollProbe> = fc.oneof(
   file.map(f => PollProbe.processAlive(f)),
   ports.map(p => PollProbe.listeningTcpPorts(p)),
   ports.map(p => PollProbe.establishedTcpConnections(p)),
-  fc.tuple(ports, fc.option(fc.constantFrom(15001, 15006), { nil: undefined })).map(([p, o]) => appActivityProbe(p, o)),
   port.map(p => establishedConnectionsProbe(p)),
   fc.tuple(port, file).map(([p, f]) => readyFileOnceListeningProbe(p, f)),
   fc.tuple(file, fc.constantFrom('x', 'y')).map(([f, d]) => EnvoyProbe.fileExists(f, d)),
