@@ -103,14 +103,16 @@ gs_nap_until() {
 }
 
 # gs_sleep_until SECONDS: sleep until SECONDS after the script started, never past the deadline.
+# One centisecond more: the clock reads whole centiseconds, rounded down, so a target counted from a
+# reading could otherwise come up to 10ms early.
 gs_sleep_until() {
-  gs_nap_until "$((gs_t0 + $1 * 100))"
+  gs_nap_until "$((gs_t0 + $1 * 100 + 1))"
 }
 
-# gs_sleep_for SECONDS: sleep SECONDS from now, never past the deadline.
+# gs_sleep_for SECONDS: sleep SECONDS from now (never less; see gs_sleep_until), never past the deadline.
 gs_sleep_for() {
   gs_clock
-  gs_nap_until "$((gs_now + $1 * 100))"
+  gs_nap_until "$((gs_now + $1 * 100 + 1))"
 }
 
 # gs_bounded SECONDS CMD...: run CMD, terminating it after SECONDS (exit 143 then); with 0 seconds

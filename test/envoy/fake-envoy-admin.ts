@@ -24,18 +24,24 @@
  *   (source/server/admin/server_info_handler.cc, handlerReady).
  *
  * The test API sets connection counts now or on a schedule, takes the admin down and up again on
- * the same port, and can answer garbage. Listens on 127.0.0.1, port 0 unless given.
+ * the same port, answers garbage, slowly (`delayMs`), or drops connections (`reset`). Listens on 127.0.0.1, port 0 unless given.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
 
 /** How the fake misbehaves on `/stats`. */
-export type Garbage = 'html' | 'status-500' | 'missing-value' | 'hang' | 'octal' | 'empty' | 'no-sentinel';
+export type Garbage = 'html' | 'status-500' | 'missing-value' | 'hang' | 'octal' | 'empty' | 'no-sentinel' | 'reset';
+
+/** The faults that `allPaths` applies to every endpoint, not only `/stats`. */
+const EVERY_PATH_FAULTS: Garbage[] = ['hang', 'status-500', 'reset'];
 
 export interface AdminCall {
   readonly method: string;
   readonly path: string;
+  /** When the answer went out (or, for a request never answered, when it arrived). */
   readonly atMs: number;
+  /** When the request arrived. */
+  readonly arrivedMs: number;
   readonly status: number;
 }
 
@@ -66,6 +72,10 @@ export class FakeEnvoyAdmin {
   private garbage: Garbage | null = null;
   /** When true, `/ready` never answers (a wedged admin). */
   public hangReady = false;
+  /** Every answer waits this long (a slow admin). */
+  public delayMs = 0;
+  /** Whether a `hang`, `status-500` or `reset` fault hits every endpoint (the admin calls too), not only `/stats`. */
+  public allPaths = false;
   private started = Date.now();
   private readonly workers: number;
 
@@ -177,38 +187,47 @@ export class FakeEnvoyAdmin {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
+    const arrivedMs = this.now();
     const reply = (status: number, body: string, type = 'text/plain; charset=UTF-8') => {
-      this.calls.push({ method, path: req.url ?? '', atMs: this.now(), status });
+      this.calls.push({ method, path: req.url ?? '', atMs: this.now(), arrivedMs, status });
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
     req.resume();
-    req.on('end', () => {
-      if (POST_ONLY.includes(url.pathname) && method !== 'POST') {
-        return reply(405, `Method ${method} not allowed, POST required.`);
-      }
-      switch (url.pathname) {
-        case '/healthcheck/fail':
-          this.state = 'DRAINING';
-          return reply(200, 'OK\n');
-        case '/healthcheck/ok':
-          this.state = 'LIVE';
-          return reply(200, 'OK\n');
-        case '/drain_listeners':
-          this.drainListeners.push(url.search);
-          return reply(200, 'OK\n');
-        case '/ready':
-          if (this.hangReady) return;
-          return reply(this.state === 'LIVE' ? 200 : 503, `${this.state}\n`);
-        case '/stats':
-          return this.stats(url, reply, res);
-        default:
-          return reply(404, 'invalid path. admin commands are: ...\n');
-      }
-    });
+    req.on('end', () => (this.delayMs > 0 ? setTimeout(() => this.route(url, method, req, res, reply, arrivedMs), this.delayMs) : this.route(url, method, req, res, reply, arrivedMs)));
   }
 
-  private stats(url: URL, reply: (status: number, body: string, type?: string) => void, res: http.ServerResponse): void {
+  private route(url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, reply: (status: number, body: string, type?: string) => void, arrivedMs: number): void {
+    if (this.allPaths && this.garbage && EVERY_PATH_FAULTS.includes(this.garbage) && url.pathname !== '/stats') {
+      this.calls.push({ method, path: req.url ?? '', atMs: arrivedMs, arrivedMs, status: 0 });
+      if (this.garbage === 'hang') return;
+      if (this.garbage === 'reset') return void req.socket.destroy();
+      return reply(500, 'internal error\n');
+    }
+    if (POST_ONLY.includes(url.pathname) && method !== 'POST') {
+      return reply(405, `Method ${method} not allowed, POST required.`);
+    }
+    switch (url.pathname) {
+      case '/healthcheck/fail':
+        this.state = 'DRAINING';
+        return reply(200, 'OK\n');
+      case '/healthcheck/ok':
+        this.state = 'LIVE';
+        return reply(200, 'OK\n');
+      case '/drain_listeners':
+        this.drainListeners.push(url.search);
+        return reply(200, 'OK\n');
+      case '/ready':
+        if (this.hangReady) return;
+        return reply(this.state === 'LIVE' ? 200 : 503, `${this.state}\n`);
+      case '/stats':
+        return this.stats(url, reply, res, arrivedMs);
+      default:
+        return reply(404, 'invalid path. admin commands are: ...\n');
+    }
+  }
+
+  private stats(url: URL, reply: (status: number, body: string, type?: string) => void, res: http.ServerResponse, arrivedMs: number): void {
     switch (this.garbage) {
       case 'html': return reply(200, '<html><body>upstream connect error</body></html>\n', 'text/html');
       case 'status-500': return reply(500, 'internal error\n');
@@ -217,7 +236,9 @@ export class FakeEnvoyAdmin {
       // Not Envoy: a proxy or a stub answering 200 with nothing, or with well-formed lines but no server.live.
       case 'empty': return reply(200, '');
       case 'no-sentinel': return reply(200, 'listener.0.0.0.0_8080.downstream_cx_active: 0\n');
-      case 'hang': this.calls.push({ method: 'GET', path: url.pathname + url.search, atMs: this.now(), status: 0 }); void res; return;
+      case 'hang': this.calls.push({ method: 'GET', path: url.pathname + url.search, atMs: arrivedMs, arrivedMs, status: 0 }); void res; return;
+      // Accepts, then drops the connection without an answer (a crashing or restarting admin).
+      case 'reset': this.calls.push({ method: 'GET', path: url.pathname + url.search, atMs: arrivedMs, arrivedMs, status: 0 }); res.socket?.destroy(); return;
       default: break;
     }
     const filter = url.searchParams.get('filter');

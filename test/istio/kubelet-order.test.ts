@@ -18,7 +18,7 @@
  */
 import * as http from 'http';
 import * as net from 'net';
-import { Duration, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import { IstioDrainedWorkload, IstioProtocol, IstioVersion } from '../../src';
 import { runScript, ShellName, SHELLS } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
