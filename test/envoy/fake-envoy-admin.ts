@@ -55,6 +55,8 @@ export interface ScheduledChange {
   readonly garbage?: Garbage | null;
 }
 
+type Reply = (status: number, body: string, type?: string) => void;
+
 const POST_ONLY = ['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/quitquitquit', '/logging', '/reset_counters', '/runtime_modify', '/cpuprofiler', '/heapprofiler'];
 
 export class FakeEnvoyAdmin {
@@ -194,10 +196,11 @@ export class FakeEnvoyAdmin {
       res.end(body);
     };
     req.resume();
-    req.on('end', () => (this.delayMs > 0 ? setTimeout(() => this.route(url, method, req, res, reply, arrivedMs), this.delayMs) : this.route(url, method, req, res, reply, arrivedMs)));
+    const route = () => this.route(url, method, req, res, reply, arrivedMs);
+    req.on('end', () => (this.delayMs > 0 ? setTimeout(route, this.delayMs) : route()));
   }
 
-  private route(url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, reply: (status: number, body: string, type?: string) => void, arrivedMs: number): void {
+  private route(url: URL, method: string, req: http.IncomingMessage, res: http.ServerResponse, reply: Reply, arrivedMs: number): void {
     if (this.allPaths && this.garbage && EVERY_PATH_FAULTS.includes(this.garbage) && url.pathname !== '/stats') {
       this.calls.push({ method, path: req.url ?? '', atMs: arrivedMs, arrivedMs, status: 0 });
       if (this.garbage === 'hang') return;
@@ -227,7 +230,7 @@ export class FakeEnvoyAdmin {
     }
   }
 
-  private stats(url: URL, reply: (status: number, body: string, type?: string) => void, res: http.ServerResponse, arrivedMs: number): void {
+  private stats(url: URL, reply: Reply, res: http.ServerResponse, arrivedMs: number): void {
     switch (this.garbage) {
       case 'html': return reply(200, '<html><body>upstream connect error</body></html>\n', 'text/html');
       case 'status-500': return reply(500, 'internal error\n');

@@ -1,0 +1,40 @@
+/**
+ * The harness's run list: generated cases for every placement, sized by the caller (the CI test
+ * runs a small sample, bench/invariants.ts a larger sweep). Cases come from fast-check with a seed,
+ * so a failing run can be replayed with the same seed.
+ */
+import * as fc from 'fast-check';
+import { envoyCase, runDrainManagerHold, runDrainManagerPid1, runEnvoyPreStop } from './envoy-cases';
+import { Ledger, RunReport, runLimited } from './harness';
+import { istioCase, runIstioAppPreStop, runIstioProxyHold } from './istio-cases';
+import { canUnsharePid } from './pid1';
+import { KubernetesVersion } from '../../src';
+
+/** How many generated cases each placement gets. */
+export interface SuiteSize {
+  readonly envoyPreStop: number;
+  readonly drainManagerHold: number;
+  readonly istioAppPreStop: number;
+  readonly istioProxyHold: number;
+}
+
+export const CI_SIZE: SuiteSize = { envoyPreStop: 30, drainManagerHold: 6, istioAppPreStop: 12, istioProxyHold: 4 };
+
+export async function runSuite(size: SuiteSize, seed: number, concurrency: number, onReport?: (r: RunReport) => void): Promise<Ledger> {
+  const ledger = new Ledger();
+  const sample = <T>(arb: fc.Arbitrary<T>, n: number, salt: number) => (n > 0 ? fc.sample(arb, { seed: seed + salt, numRuns: n }) : []);
+  const tasks: Array<() => Promise<RunReport>> = [
+    ...sample(envoyCase, size.envoyPreStop, 1).map(c => () => runEnvoyPreStop(c)),
+    ...sample(fc.tuple(envoyCase, fc.integer({ min: 0, max: 1500 })), size.drainManagerHold, 2).map(([c, d]) => () => runDrainManagerHold(c, d)),
+    ...sample(istioCase, size.istioAppPreStop, 3).map(c => () => runIstioAppPreStop(c)),
+    ...sample(istioCase, size.istioProxyHold, 4).map(c => () => runIstioProxyHold(c)),
+    ...(canUnsharePid() ? [KubernetesVersion.V1_28, KubernetesVersion.V1_29].map(v => () => runDrainManagerPid1(v)) : []),
+  ];
+  await runLimited(concurrency, tasks.map(t => async () => {
+    const r = await t();
+    ledger.add(r);
+    onReport?.(r);
+    return r;
+  }));
+  return ledger;
+}
