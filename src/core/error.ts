@@ -36,7 +36,7 @@ export class ValidationError extends Error {
 export function showValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return `'${value}'`;
-  if (value instanceof Duration) return formatMillis(value.toMilliseconds());
+  if (value instanceof Duration || typeof (value as Duration | undefined)?.toMilliseconds === 'function') return formatMillis((value as Duration).toMilliseconds());
   if (typeof value === 'object' && value !== null) {
     try {
       return JSON.stringify(value);

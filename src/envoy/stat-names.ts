@@ -3,6 +3,7 @@
  * See stats.ts for the sources.
  */
 import * as net from 'net';
+import { checkPort } from '../core';
 
 /**
  * The stat scope of a listener bound to `address:port`: Envoy's address string with `:` → `_`.
@@ -68,9 +69,7 @@ function canonicalAddressForAdmin(address: string): string {
 }
 
 export function assertPort(port: number, what: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${what} ${port} is out of range: use a whole number 1-65535.`);
-  }
+  checkPort(port, what);
 }
 
 const STAT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

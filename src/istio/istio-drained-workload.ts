@@ -9,7 +9,7 @@ import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
 import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
-import { DerivationCache } from '../script/value-key';
+import { checkContainerName, checkDuration, checkNonEmptyArray, checkPort, checkPresent, checkText, DerivationCache } from '../core';
 import { propError, withConstructPath } from '../workload/errors';
 
 /**
@@ -406,11 +406,10 @@ interface Derived {
  * construct in errors only): derived once per distinct props value and shared by equal workloads.
  */
 function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
+  checkText(props?.image, 'image', 'registry.example.com/orders:1.4.2');
+  const istio = checkPresent(props.istioVersion, 'istioVersion', "give the mesh's version, e.g. IstioVersion.of('1.22').");
+  checkNonEmptyArray(props.ports, 'ports', 'give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
   const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-  const istio = props.istioVersion;
-  if (!props.ports || props.ports.length === 0) {
-    throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
-  }
   const seenPorts = new PortRegistry(scope);
   seenPorts.add('ports', props.ports);
   const containerName = props.containerName ?? 'app';
@@ -648,38 +647,28 @@ class PortRegistry {
 }
 
 function assertContainerName(scope: Construct, property: string, name: string): void {
-  if (name === ISTIO_PROXY_CONTAINER || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
-    throw propError(scope, property, name, `must be a DNS label (lower-case letters, digits, '-') other than '${ISTIO_PROXY_CONTAINER}', which is the injected proxy's name.`);
-  }
+  checkContainerName(name, property);
+  if (name === ISTIO_PROXY_CONTAINER) throw propError(scope, property, name, "is the injected proxy's name: give the app container another name.");
 }
 
-function assertPort(scope: Construct, property: string, port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw propError(scope, property, port, 'is not a TCP port: use a whole number from 1 to 65535.');
-  }
+function assertPort(_scope: Construct, property: string, port: number): void {
+  checkPort(port, property);
 }
 
-function wholeSeconds(scope: Construct, property: string, d: Duration, min: number): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-    throw durationError(scope, property, d, `must be a whole number of seconds, at least ${min}s (the shell waits in whole seconds). Use Duration.seconds(n).`);
-  }
-  return d;
+function wholeSeconds(_scope: Construct, property: string, d: Duration, min: number): Duration {
+  return checkDuration(d, property, { minSeconds: min, whole: true });
 }
 
 function positive(scope: Construct, property: string, d: Duration): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms <= 0) throw durationError(scope, property, d, 'must be longer than zero.');
-  return d;
+  if (d.toMilliseconds() === 0) throw durationError(scope, property, d, 'must be longer than zero.');
+  return checkDuration(d, property, { minSeconds: 0, whole: false });
 }
 
-function nonNegative(scope: Construct, property: string, d: Duration): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms < 0) throw durationError(scope, property, d, 'must be zero or longer.');
-  return d;
+function nonNegative(_scope: Construct, property: string, d: Duration): Duration {
+  return checkDuration(d, property, { minSeconds: 0, whole: false });
 }
 
 /** `test/orders: propagation 1.5s must be ...`: durations in the timeline's own notation. */
 function durationError(scope: Construct, property: string, d: Duration, fix: string): Error {
-  return new Error(`${scope.node.path}: ${property} ${formatDuration(d)} ${fix}`);
+  return propError(scope, property, d, fix);
 }

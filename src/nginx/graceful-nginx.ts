@@ -2,14 +2,13 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
-import { formatDuration } from '../plan/duration-format';
 import { PollProbe, PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './connections-probe';
 import { NginxCutOver } from './cut-over';
 import { assertPort, checkUserNginxConf, renderNginxConfCached } from './nginx-conf';
 import { nginxStartCommand } from './start-command';
-import { DerivationCache } from '../script/value-key';
+import { checkWholeSeconds, DerivationCache, ValidationError } from '../core';
 import { withConstructPath } from '../workload/errors';
 
 /**
@@ -290,14 +289,10 @@ interface Derived {
 
 function derive(props: GracefulNginxProps): Derived {
   const fail = (property: string, value: unknown, fix: string): never => {
-    throw new Error(`${property} ${value} ${fix}`);
+    throw new ValidationError(property, value, fix);
   };
   const seconds = (property: string, d: Duration, min: number): number => {
-    const ms = d.toMilliseconds();
-    if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-      fail(property, formatDuration(d), `must be a whole number of seconds >= ${min} (nginx and the preStop's sleeps work in seconds).`);
-    }
-    return ms / 1000;
+    return checkWholeSeconds(d, property, min, "nginx and the preStop's sleeps work in seconds");
   };
 
   const port = props.port ?? 8080;

@@ -2,6 +2,7 @@
  * nginx.conf rendering and the keep-alive check of user-supplied configs. Pure: no constructs,
  * no I/O, so both are unit-tested without synthesizing a chart.
  */
+import { checkPort } from '../core';
 
 /** Options of {@link renderNginxConf}. Every time is whole seconds, taken from the shutdown plan. */
 export interface NginxConfOptions {
@@ -286,5 +287,5 @@ export function checkUserNginxConf(text: string, limits: NginxConfLimits): strin
 
 /** Throws unless `port` is a TCP port. */
 export function assertPort(port: number, property: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${property} ${port} is out of range: use 1-65535.`);
+  checkPort(port, property);
 }
