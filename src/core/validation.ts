@@ -9,7 +9,7 @@ import { assertKnownPlaceholders, replacePlaceholders } from './placeholders';
 /** A TCP port: a whole number from 1 to 65535. */
 export function checkPort(port: unknown, property: string): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ValidationError(property, port, 'is not a TCP port: use a whole number from 1 to 65535, e.g. 8080.');
+    throw new ValidationError(property, port, 'is out of range: use a whole number 1-65535.');
   }
   return port;
 }
@@ -33,18 +33,15 @@ export function checkDuration(d: unknown, property: string, rule: DurationRule):
     throw new ValidationError(property, d, 'is not a Duration: use Duration.seconds(n).');
   }
   const ms = (d as Duration).toMilliseconds();
-  const why = rule.why ? ` (${rule.why})` : '';
-  if (!Number.isFinite(ms) || ms < 0) {
-    throw new ValidationError(property, d, `must be zero or longer${why}. Use Duration.seconds(n) with n >= ${rule.minSeconds}.`);
+  const ok = Number.isFinite(ms) && ms >= rule.minSeconds * 1000 && (!rule.whole || ms % 1000 === 0);
+  if (ok) return d as Duration;
+  // Zero where a wait is promised would skip it; say so, as that is the surprising part.
+  const zero = ms === 0 && rule.minSeconds > 0 ? '; zero would skip a wait the plan promises' : '';
+  if (rule.whole) {
+    throw new ValidationError(property, d, `must be a whole number of seconds, at least ${rule.minSeconds}s (${rule.why ?? 'the shell waits in whole seconds'}${zero}). Use Duration.seconds(n).`);
   }
-  if (ms < rule.minSeconds * 1000) {
-    const zero = ms === 0 ? ', and zero would skip a wait the plan promises' : '';
-    throw new ValidationError(property, d, `must be at least ${rule.minSeconds}s${why}${zero}. Use Duration.seconds(n) with n >= ${rule.minSeconds}.`);
-  }
-  if (rule.whole && ms % 1000 !== 0) {
-    throw new ValidationError(property, d, `must be a whole number of seconds${why || ' (the shell waits in whole seconds)'}. Use Duration.seconds(n) with a whole n >= ${rule.minSeconds}.`);
-  }
-  return d as Duration;
+  const least = rule.minSeconds > 0 ? `at least ${rule.minSeconds}s` : 'zero or longer';
+  throw new ValidationError(property, d, `must be ${least}${rule.why ? ` (${rule.why}${zero})` : zero ? ` (${zero.slice(2)})` : ''}. Use Duration.seconds(n).`);
 }
 
 /** Whole seconds of a duration that must be whole and at least `minSeconds`: `checkDuration`, as a number. */
@@ -77,10 +74,10 @@ export function checkPresent<T>(value: T | undefined | null, property: string, f
   return value;
 }
 
-/** A required, non-blank string without control characters (an image, a name). */
-export function checkText(value: unknown, property: string, example: string): string {
+/** A required, non-blank string without control characters (an image, a name); `what` says what to give. */
+export function checkText(value: unknown, property: string, what: string, example: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ValidationError(property, value, `is ${value === undefined ? 'required' : 'empty'}: give it, e.g. ${property}: '${example}'.`);
+    throw new ValidationError(property, value, `is ${value === undefined ? 'required' : 'empty'}: give ${what}, e.g. '${example}'.`);
   }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) throw new ValidationError(property, value, 'contains a control character. Remove it.');

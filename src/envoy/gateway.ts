@@ -11,7 +11,7 @@ import {
 import { EnvoyProbe } from './probe';
 import { adminCallHost, assertPort, assertStatPrefix, canonicalAddress, reachableFromKubelet } from './stat-names';
 import { DrainSelection, DrainTarget } from './stats';
-import { checkNonEmptyArray, checkText, checkWholeSeconds, DerivationCache } from '../core';
+import { checkPresent, checkText, checkWholeSeconds, DerivationCache } from '../core';
 import { withConstructPath } from '../workload/errors';
 import { GracefulWorkload } from '../workload/graceful-workload';
 import { KubernetesVersion } from '../workload/kubernetes-version';
@@ -404,8 +404,9 @@ interface Validated {
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 
 function validate(props: GracefulEnvoyGatewayProps): Validated {
-  checkText(props?.image, 'image', 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0');
-  checkNonEmptyArray(props.listeners, 'listeners', 'give at least one listener ({ name, port }).');
+  checkText(props?.image, 'image', 'the Envoy image', 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0');
+  checkPresent(props.listeners, 'listeners', 'give at least one listener ({ name, port }).');
+  if (props.listeners.length === 0) throw new Error('listeners is empty ([]): give at least one listener ({ name, port }).');
   const adminPort = props.adminPort ?? 19000;
   assertPort(adminPort, 'adminPort');
   const adminAddress = props.adminAddress ?? '127.0.0.1';

@@ -9,7 +9,7 @@ import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
 import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
-import { checkContainerName, checkDuration, checkNonEmptyArray, checkPort, checkPresent, checkText, DerivationCache } from '../core';
+import { checkDuration, checkPort, checkPresent, checkText, DerivationCache } from '../core';
 import { propError, withConstructPath } from '../workload/errors';
 
 /**
@@ -406,9 +406,12 @@ interface Derived {
  * construct in errors only): derived once per distinct props value and shared by equal workloads.
  */
 function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
-  checkText(props?.image, 'image', 'registry.example.com/orders:1.4.2');
+  checkText(props?.image, 'image', "the app's image", 'registry.example.com/orders:1.4.2');
   const istio = checkPresent(props.istioVersion, 'istioVersion', "give the mesh's version, e.g. IstioVersion.of('1.22').");
-  checkNonEmptyArray(props.ports, 'ports', 'give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  checkPresent(props.ports, 'ports', 'give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  if (props.ports.length === 0) {
+    throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  }
   const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
   const seenPorts = new PortRegistry(scope);
   seenPorts.add('ports', props.ports);
@@ -647,8 +650,9 @@ class PortRegistry {
 }
 
 function assertContainerName(scope: Construct, property: string, name: string): void {
-  checkContainerName(name, property);
-  if (name === ISTIO_PROXY_CONTAINER) throw propError(scope, property, name, "is the injected proxy's name: give the app container another name.");
+  if (name === ISTIO_PROXY_CONTAINER || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    throw propError(scope, property, name, `must be a DNS label (lower-case letters, digits, '-') other than '${ISTIO_PROXY_CONTAINER}', which is the injected proxy's name.`);
+  }
 }
 
 function assertPort(_scope: Construct, property: string, port: number): void {

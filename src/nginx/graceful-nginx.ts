@@ -8,7 +8,7 @@ import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './conn
 import { NginxCutOver } from './cut-over';
 import { assertPort, checkUserNginxConf, renderNginxConfCached } from './nginx-conf';
 import { nginxStartCommand } from './start-command';
-import { checkWholeSeconds, DerivationCache, ValidationError } from '../core';
+import { checkWholeSeconds, DerivationCache } from '../core';
 import { withConstructPath } from '../workload/errors';
 
 /**
@@ -289,7 +289,7 @@ interface Derived {
 
 function derive(props: GracefulNginxProps): Derived {
   const fail = (property: string, value: unknown, fix: string): never => {
-    throw new ValidationError(property, value, fix);
+    throw new Error(`${property} ${value} ${fix}`);
   };
   const seconds = (property: string, d: Duration, min: number): number => {
     return checkWholeSeconds(d, property, min, "nginx and the preStop's sleeps work in seconds");

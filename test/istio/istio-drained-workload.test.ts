@@ -291,7 +291,7 @@ describe('mistakes users make', () => {
 
   test('ports: none, out of range, a name too long, duplicates', () => {
     expect(buildError({ ports: [] })).toContain('ports \'[]\' is empty');
-    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is not a TCP port');
+    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is out of range: use a whole number 1-65535');
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.GRPC_WEB, suffix: 'frontend' }] }))
       .toContain("makes the port name 'grpc-web-frontend', which is not a valid port name");
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'a' }, { port: 8081, protocol: IstioProtocol.HTTP, suffix: 'a' }] }))

@@ -97,7 +97,7 @@ describe('GracefulNginx: synthesized defaults', () => {
 
 describe('GracefulNginx: props are validated with clear errors', () => {
   test.each<[string, GracefulNginxProps, RegExp]>([
-    ['probe period 0', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(0) }) }, /test\/web: cutOver period 0s must be a whole number of seconds >= 1/],
+    ['probe period 0', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(0) }) }, /test\/web: cutOver period 0s must be a whole number of seconds, at least 1s/],
     ['failure threshold 0', { cutOver: NginxCutOver.readinessFile({ failureThreshold: 0 }) }, /cutOver failureThreshold 0 must be a whole number >= 1/],
     ['wait shorter than the probe window', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(5), failureThreshold: 2 }), cutOverWait: Duration.seconds(8) },
       /cutOverWait 8s is not longer than the readiness probe window \(5s x 2 = 10s\).*Use at least 11s, or leave it unset to derive 15s/],

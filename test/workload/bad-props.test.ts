@@ -38,7 +38,7 @@ const js = (props: object): any => props;
 describe('required props from plain JavaScript', () => {
   test('GracefulEnvoyGateway without image', () => {
     const e = errorOf(c => new GracefulEnvoyGateway(c, 'gw', js({ listeners: [{ name: 'http', port: 8080 }] })));
-    expectNames(e, 'bad/gw', 'image', '(missing)', /is required.*image: '/);
+    expectNames(e, 'bad/gw', 'image', '(missing)', /is required: give the Envoy image, e.g. '/);
   });
 
   test('GracefulEnvoyGateway without listeners', () => {
@@ -107,7 +107,7 @@ describe('placeholders', () => {
 describe('durations', () => {
   test('zero where a wait is promised, negative, and non-whole where scripts count seconds', () => {
     expectNames(errorOf(c => new GracefulEnvoyGateway(c, 'gw', { image: 'e:1', listeners: [{ name: 'http', port: 8080 }], pollInterval: s(0) })),
-      'bad/gw', 'pollInterval', '0s', /at least 1s/);
+      'bad/gw', 'pollInterval', '0s', /at least 1s .*zero would skip a wait/);
     expectNames(errorOf(c => new GracefulEnvoyGateway(c, 'gw', { image: 'e:1', listeners: [{ name: 'http', port: 8080 }], minDrain: Duration.millis(1500) })),
       'bad/gw', 'minDrain', '1.5s', /whole number of seconds/);
     expectNames(errorOf(c => new IstioDrainedWorkload(c, 'w', {
@@ -115,12 +115,12 @@ describe('durations', () => {
     })), 'bad/w', 'terminationDrainDuration', '0s', /longer than zero/);
     // cdk8s refuses negative Durations itself; a duck-typed one (plain JavaScript) still gets a clear error.
     const negative = { toMilliseconds: () => -1000, toHumanString: () => '-1s' };
-    expectNames(errorOf(c => new GracefulNginx(c, 'n', { propagation: js(negative) })), 'bad/n', 'propagation', '-1s', /zero or longer/);
+    expectNames(errorOf(c => new GracefulNginx(c, 'n', { propagation: js(negative) })), 'bad/n', 'propagation', '-1s', /whole number of seconds, at least 0s/);
     expectNames(errorOf(c => new GracefulNginx(c, 'n', { propagation: Duration.millis(500) })), 'bad/n', 'propagation', '0.5s', /whole/);
   });
 
   test('a preStop sleep of zero is refused: the hook promises a wait', () => {
     expect(() => PreStopHook.sleep(s(0))).toThrow(ValidationError);
-    expect(() => PreStopHook.sleep(s(0))).toThrow("preStop sleep 0s must be at least 1s");
+    expect(() => PreStopHook.sleep(s(0))).toThrow('preStop sleep 0s must be a whole number of seconds, at least 1s');
   });
 });
