@@ -506,8 +506,8 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
   // and stops early after 5 failed reads or an empty answer ("exit after min(all connections
   // close, terminationGracePeriodSeconds-minimumDrainDuration)", its own comment). So with
   // exit-on-zero the drain's real bound is SIGKILL: the phase is the budget the plan reserves
-  // (terminationDrainDuration, which pilot-agent then ignores), and the description says when
-  // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
+  // (terminationDrainDuration, which pilot-agent then ignores), and the description says that
+  // SIGKILL ends it (the timeline's SIGKILL row says when).
   const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
   const exitOnZeroOrdinary = !native && exitOnZero;
   const drainDescription = (sigkillAt: string): string => {
@@ -542,8 +542,8 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
     }
     return new ShutdownPlan({ phases: all, terminationGracePeriod: props.terminationGracePeriod });
   };
-  let plan = buildPlan('the end of the grace period');
-  if (exitOnZeroOrdinary) plan = buildPlan(`t=${formatDuration(plan.terminationGracePeriod)}`);
+  // Built once: the SIGKILL time is the plan's own last row, so the description does not repeat it.
+  const plan = buildPlan('the end of the grace period');
 
   // Nothing to wait for and nothing to call: the app gets its stop signal at once.
   let appPreStop: PosixScript | undefined;

@@ -349,7 +349,7 @@ function derive(props: GracefulNginxProps): Derived {
   // Keep-alive retirement: every connection still pinned when the pod leaves rotation is closed
   // by nginx within keepalive_time (busy) or keepalive_timeout (idle), plus one response.
   const retire = Math.max(keepaliveTimeSeconds, keepaliveTimeoutSeconds) + 1;
-  const stop = workerShutdownTimeoutSeconds + 1 + (reload ? 1 : 0);
+  const stop = workerShutdownTimeoutSeconds + 1;
   const phases: ShutdownPhaseProps[] = [];
   if (fileMode) {
     phases.push({ kind: PhaseKind.DEREGISTER, description: 'remove the readiness file', bound: Duration.seconds(0) });
@@ -371,10 +371,13 @@ function derive(props: GracefulNginxProps): Derived {
     // The error for a pinned grace period names whichever of the two sets this bound.
     boundProperty: keepaliveTimeoutSeconds > keepaliveTimeSeconds ? 'keepaliveTimeout' : 'keepaliveTime',
   });
+  if (reload) {
+    phases.push({ kind: PhaseKind.DRAIN, name: 'reload', description: 'nginx -s reload; old workers answer Connection: close', bound: Duration.seconds(1), inPreStop: true });
+  }
   phases.push({
     kind: PhaseKind.STOP,
     name: 'quit',
-    description: `${reload ? 'nginx -s reload, 1s, ' : ''}nginx -s quit; in-flight requests finish (worker_shutdown_timeout ${workerShutdownTimeoutSeconds}s); wait for the master to exit`,
+    description: `nginx -s quit; in-flight requests finish (worker_shutdown_timeout ${workerShutdownTimeoutSeconds}s); wait for the master to exit`,
     bound: Duration.seconds(stop),
     endsEarly: true,
     inPreStop: true,
@@ -423,7 +426,7 @@ function derive(props: GracefulNginxProps): Derived {
     }),
   );
   if (reload) {
-    script.add(Step.run(nginx('reload'), 'nginx -s reload'), Step.sleep(Duration.seconds(1), 'old workers answer Connection: close'));
+    script.add(Step.run(nginx('reload'), 'nginx -s reload'), Step.sleep(plan.phase('reload').bound, 'old workers answer Connection: close'));
   }
   script.add(
     Step.run(nginx('quit'), 'nginx -s quit'),

@@ -30,7 +30,8 @@ export interface PollOptions {
 export interface RunOptions {
   /**
    * Terminate the command after this long; capped by the script's deadline.
-   * @default Duration.seconds(10)
+   * @default the script's deadline (no bound of its own: every wait a script makes comes from its
+   * plan, and the deadline is the plan's)
    */
   readonly timeout?: Duration;
 }
@@ -92,24 +93,27 @@ export class Step {
    */
   public static run(command: string[], description: string, options: RunOptions = {}): Step {
     if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
-    const timeout = checkWholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout', 1);
+    const own = options.timeout === undefined ? undefined : checkWholeSeconds(options.timeout, 'run timeout', 1);
     const argv = command.map(a => Shell.quote(a)).join(' ');
-    return Step.fixed(false, () => [
-      `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
-      '  gs_ok=1',
-      `  gs_log ${Shell.quote(`${description}: ok`)}`,
-      'else',
-      '  gs_rc=$?',
-      '  gs_ok=0',
-      '  case $gs_rc in',
-      '    124) gs_why="the script\'s deadline has passed, not started" ;;',
-      `    143) gs_why='no exit within ${timeout}s, terminated' ;;`,
-      '    127) gs_why=\'command not found\' ;;',
-      '    *) gs_why=\'its output is in the log above\' ;;',
-      '  esac',
-      `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
-      'fi',
-    ]);
+    return new Step(false, ctx => {
+      const timeout = own ?? ctx.deadlineSeconds;
+      return [
+        `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
+        '  gs_ok=1',
+        `  gs_log ${Shell.quote(`${description}: ok`)}`,
+        'else',
+        '  gs_rc=$?',
+        '  gs_ok=0',
+        '  case $gs_rc in',
+        '    124) gs_why="the script\'s deadline has passed, not started" ;;',
+        `    143) gs_why='no exit within ${timeout}s, terminated' ;;`,
+        '    127) gs_why=\'command not found\' ;;',
+        '    *) gs_why=\'its output is in the log above\' ;;',
+        '  esac',
+        `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
+        'fi',
+      ];
+    });
   }
 
   /**

@@ -74,7 +74,7 @@ describe('GracefulNginx: synthesized defaults', () => {
   test('reloadBeforeQuit adds nginx -s reload and a 1s pause, and a second to the plan', () => {
     const { chart, n } = build({ reloadBeforeQuit: true });
     expect(preStopScript(containerOf(only(synthValid(chart), 'Deployment'), 'nginx'))).toContain("'-s' 'reload'");
-    expect(n.plan.phase('quit').bound.toSeconds()).toBe(12);
+    expect(n.plan.phase('reload').bound.toSeconds() + n.plan.phase('quit').bound.toSeconds()).toBe(12);
   });
 
   test('image, port, uid, service port and servers are configurable', () => {
