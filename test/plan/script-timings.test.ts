@@ -79,8 +79,8 @@ function unaccounted(objects: any[]): { checked: number; problems: string[] } {
         const ok = t.kind === 'sleep' ? bounds.has(t.seconds)
           : t.kind === 'command-timeout' ? bounds.has(t.seconds) || t.seconds === deadline.seconds
             : t.kind === 'call-timeout' ? [...bounds].some(b => t.seconds > 0 && b % t.seconds === 0)
-            : t.kind === 'poll-until' ? ends.has(t.seconds) || t.seconds === deadline.seconds
-              : ends.has(t.seconds);
+              : t.kind === 'poll-until' ? ends.has(t.seconds) || t.seconds === deadline.seconds
+                : ends.has(t.seconds);
         if (!ok) {
           problems.push(`${o.metadata.name}/${where}: ${t.kind} ${t.seconds}s is no phase's ${t.kind.endsWith('-until') || t.kind === 'deadline' ? 'end' : 'length'} `
             + `(phases: ${plan.phases.map(p => `${p.name} ${p.start}..${p.end}`).join(', ')}): ${t.line}`);
