@@ -243,8 +243,14 @@ describe('what equal workloads share', () => {
     expect(b.preStopScript).toBe(a.preStopScript);
     expect(c.plan).not.toBe(a.plan);
     expect(c.plan.terminationGracePeriodSeconds).toBe(a.plan.terminationGracePeriodSeconds + 1);
+    // Shared, so nothing in them can change: the script is sealed, the plan frozen all the way down.
     expect(() => a.preStopScript.add(Step.log('late'))).toThrow(/already rendered/);
     expect(() => (a.plan.phases as unknown[]).push('x')).toThrow(TypeError);
+    expect(Object.isFrozen(a.plan)).toBe(true);
+    expect(a.plan.phases.every(p => Object.isFrozen(p))).toBe(true);
+    expect(() => { (a.plan as any).terminationGracePeriod = s(1); }).toThrow(TypeError);
+    expect(() => { (a.plan.phases[0] as any).bound = s(1); }).toThrow(TypeError);
+    expect(a.plan.terminationGracePeriodSeconds).toBe(c.plan.terminationGracePeriodSeconds - 1);
   });
 
   test('props holding a construct are derived per workload (identity, not value)', () => {
