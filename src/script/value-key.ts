@@ -28,3 +28,8 @@ export function probeKey(probe: { renderBody(): string }): string {
 export function madeFrom<O, T extends object>(tag: string, options: O, make: (options: O) => T): T {
   return withValueKey(make(options), tag, options);
 }
+
+/** Returns `text`: the interning table is gone (the derivation cache shares texts). @deprecated drop the call */
+export function intern(text: string): string {
+  return text;
+}
