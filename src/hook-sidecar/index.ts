@@ -10,6 +10,7 @@
  *   native sidecars, holding the sidecar until the script its CGI runs has written its marker.
  */
 import { Duration } from 'cdk8s';
+import { ShutdownPlan } from '../plan';
 import { IPollProbe, PosixScript, Shell, Step } from '../script';
 import { keyedProbe } from '../script/value-key';
 
@@ -95,22 +96,17 @@ export function fileExistsProbe(file: string, description: string): IPollProbe {
 }
 
 /**
- * Seconds a hold waits past the deadline of the script it holds: the CGI starts that script a
- * little after t=0 (the kubelet calls the hook, httpd forks the CGI), and the hold polls the marker
- * once a second.
- */
-export const HOLD_SLACK_SECONDS = 2;
-
-/**
  * The sidecar's own preStop where it is an ordinary container (before native sidecars): the
  * kubelet sends it SIGTERM as soon as this hook returns, which would stop the script its CGI is
- * running. So the hook returns only once the marker exists, or `HOLD_SLACK_SECONDS` after the
- * held script's own deadline (never before it), and never after `limit` (the grace period).
+ * running. So the hook returns only once the marker exists, and otherwise at the end of the first
+ * plan phase that ends after the held script's deadline (the preStop deadline): never before the
+ * held script, which the CGI starts a little after t=0 (the kubelet calls the hook, httpd forks the
+ * CGI). With no such phase (a plan that ends with its preStops), at the grace period.
  */
-export function holdScript(name: string, marker: string, heldDeadline: Duration, limit: Duration): PosixScript {
-  const heldS = Math.floor(heldDeadline.toMilliseconds() / 1000);
-  const limitS = Math.floor(limit.toMilliseconds() / 1000);
-  const deadline = Duration.seconds(Math.max(heldS, Math.min(heldS + HOLD_SLACK_SECONDS, limitS)));
+export function holdScript(name: string, marker: string, plan: ShutdownPlan): PosixScript {
+  const heldMs = plan.preStopDeadline.toMilliseconds();
+  const later = plan.phases.map(p => plan.endOf(p.name).toMilliseconds()).find(end => end > heldMs);
+  const deadline = Duration.millis(later ?? plan.terminationGracePeriod.toMilliseconds());
   return new PosixScript({ name, deadline }).add(
     Step.log(`holding this container until ${marker} exists (the script it serves has ended)`),
     Step.pollUntilZero({ probe: fileExistsProbe(marker, 'held script still running'), interval: Duration.seconds(1) }),

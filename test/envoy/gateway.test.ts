@@ -6,7 +6,7 @@ import { Duration, Testing } from 'cdk8s';
 import { FakeEnvoyAdmin } from './fake-envoy-admin';
 import { EnvoyGatewayChart } from '../../examples/envoy';
 import { DrainListenersMode, DrainTarget, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, GracefulShutdownChecks, KubernetesVersion } from '../../src';
-import { HOLD_SLACK_SECONDS, httpdCommand } from '../../src/hook-sidecar';
+import { httpdCommand } from '../../src/hook-sidecar';
 import { HttpToolChoice, makeBinDir, requireTool, runScript, shellcheck, ShellName } from '../script/run-script';
 import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
@@ -315,8 +315,8 @@ describe('GracefulEnvoyGateway: drain-manager sidecar mode', () => {
     expect(dm.image).toBe('registry.example/busybox:1.36.1');
     const hold = preStopScript(dm);
     expect(hold).toContain("if [ -e '/run/drain-manager/done' ]");
-    // Past the drain's own deadline (t=86414s), so the hold never ends before the drain it holds.
-    expect(hold).toContain(`gs_deadline=$((gs_start + ${4 + 10 + 86400 + HOLD_SLACK_SECONDS}))`);
+    // Past the drain's own deadline (t=86414s): the end of the stop phase, so the hold never ends before the drain it holds.
+    expect(hold).toContain(`gs_deadline=$((gs_start + ${4 + 10 + 86400 + 5}))`);
     expect(containerOf(dep, 'envoy').lifecycle.preStop.httpGet.port).toBe(19100);
   });
 

@@ -3,7 +3,7 @@
  * - `istio-app-prestop`: the app's preStop (propagation wait, then the shutdown call): invariants 1
  *   and 2 (the call never goes out before the propagation wait has passed);
  * - `istio-proxy-hold`: the declared istio-proxy's preStop: invariant 5 (it holds the proxy until
- *   the end of the app's stop phase) and 1. test/istio/kubelet-order.test.ts runs both in the
+ *   the end of the app's stop phase) and 1. test/istio/kubelet-order.real.test.ts runs both in the
  *   kubelet's order with a fake pilot-agent.
  */
 import { Duration, Testing } from 'cdk8s';

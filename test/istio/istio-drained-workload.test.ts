@@ -130,7 +130,7 @@ describe('proxy config fields', () => {
       .toContain('(or early when its stats cannot be read: after 5 failed reads in a row on Istio 1.23)');
     // pilot-agent ignores terminationDrainDuration with exit-on-zero: only SIGKILL bounds it, and the timeline says when.
     expect(w.plan.phase('proxy-drain').description)
-      .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at t=47s ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
+      .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at the end of the grace period ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
     expect(w.plan.phase('margin').description).toContain('the proxy may still be draining here: only SIGKILL stops it');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
   });
@@ -148,7 +148,7 @@ describe('proxy config fields', () => {
       exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(30), terminationGracePeriod: Duration.seconds(120),
     });
     expect(pod.spec.terminationGracePeriodSeconds).toBe(120);
-    expect(w.plan.phase('proxy-drain').description).toContain('only SIGKILL at t=2m ends a drain that never reaches 0');
+    expect(w.plan.phase('proxy-drain').description).toContain('only SIGKILL at the end of the grace period ends a drain that never reaches 0');
     expect(w.plan.toString()).toMatch(/t=2m\s+SIGKILL/);
   });
 
@@ -293,7 +293,7 @@ describe('mistakes users make', () => {
 
   test('ports: none, out of range, a name too long, duplicates', () => {
     expect(buildError({ ports: [] })).toContain('ports \'[]\' is empty');
-    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is not a TCP port');
+    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is out of range: use a whole number 1-65535');
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.GRPC_WEB, suffix: 'frontend' }] }))
       .toContain("makes the port name 'grpc-web-frontend', which is not a valid port name");
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'a' }, { port: 8081, protocol: IstioProtocol.HTTP, suffix: 'a' }] }))

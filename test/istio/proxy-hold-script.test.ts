@@ -2,7 +2,7 @@
  * The declared istio-proxy preStop, taken from the synthesized Deployment and run for real in
  * dash, bash and busybox sh. It holds the proxy until the end of the app's stop phase, whatever
  * the app's sockets do: an app that has closed its listeners may still call out through the proxy
- * (test/istio/kubelet-order.test.ts runs that case end to end).
+ * (test/istio/kubelet-order.real.test.ts runs that case end to end).
  */
 import * as net from 'net';
 import { Duration, Testing } from 'cdk8s';
