@@ -38,13 +38,13 @@ export const TOKEN = 'tok-5e8b1d-SEKRIT';
 export const nacosAuth = NacosAuth.usernamePassword(RegistrySecret.fromSecretName('nacos-cred', 'username'), RegistrySecret.fromSecretName('nacos-cred', 'password'));
 
 /** Collects the fake servers a test file starts and stops them all in `afterAll`. */
-export function fakeTracker(): <T extends { server: FakeServer }>(f: T) => T {
-  const servers: FakeServer[] = [];
+export function fakeTracker(): <T extends { server: FakeServer; down?: () => Promise<void> }>(f: T) => T {
+  const stops: Array<() => Promise<void>> = [];
   afterAll(async () => {
-    await Promise.all(servers.map(s => s.down()));
+    await Promise.all(stops.map(s => s()));
   });
   return f => {
-    servers.push(f.server);
+    stops.push(() => (f.down ? f.down() : f.server.down()));
     return f;
   };
 }
