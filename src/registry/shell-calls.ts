@@ -376,7 +376,8 @@ export interface ProtectedWaitOptions {
  * The protected wait (client caches + in-flight calls), with re-checks. A background `sleep` of the
  * whole wait is the timer, so the wait lasts at least its planned length whatever the re-checks do;
  * every re-check and re-removal is capped one second before the timer's end (the clock counts whole
- * seconds), so none of them lengthens it either. An instance that comes back (a client's heartbeat
+ * seconds), so none of them lengthens it either; the last re-check therefore starts about two
+ * seconds before the wait ends. An instance that comes back (a client's heartbeat
  * registering it again) is removed again and logged. Ends with the outcome, in words. Counts 0 when
  * the wait is over.
  */
@@ -392,7 +393,8 @@ export function protectedWaitProbe(o: ProtectedWaitOptions, ctx: ProbeContext): 
     'gs_reg_back=0',
     'gs_reg_last_check=',
     'while kill -0 "$gs_reg_timer" 2>/dev/null; do',
-    '  gs_reg_left=$((gs_reg_wend - $(date +%s) - 1))',
+    // Room for a nap of at least 1s and a check of at least 1s, both before the timer's last second.
+    '  gs_reg_left=$((gs_reg_wend - $(date +%s) - 2))',
     '  if [ "$gs_reg_left" -lt 1 ]; then break; fi',
     `  if [ "$gs_reg_left" -gt ${every} ]; then gs_reg_nap=${every}; else gs_reg_nap=$gs_reg_left; fi`,
     '  sleep "$gs_reg_nap"',

@@ -85,12 +85,12 @@ export class FakeNacos {
   }
 
   /**
-   * A client heartbeat every `everyMs` that registers `instance` again when it is gone, starting
-   * after `afterMs` (the client notices at its next beat).
+   * A client heartbeat every `everyMs` that registers `instance` again when it finds it gone, at
+   * most `maxReRegistrations` times (a test then knows when the last one happened).
    */
-  public heartbeat(instance: NacosInstance, everyMs: number): this {
+  public heartbeat(instance: NacosInstance, everyMs: number, maxReRegistrations = Infinity): this {
     const t = setInterval(() => {
-      if (!this.has(instance.ip, instance.port)) {
+      if (!this.has(instance.ip, instance.port) && this.reRegistrations < maxReRegistrations) {
         this.instances.push(instance);
         this.reRegistrations++;
       }
