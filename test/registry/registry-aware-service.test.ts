@@ -251,3 +251,17 @@ describe('Confirmation.adminController on any flavour', () => {
     expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow("Confirmation.adminController name \"\" is missing or empty. Give it, e.g. name: 'soa-admin'.");
   });
 });
+
+test('credentials in calls: a synthesis-time warning that wget would carry them as arguments, unless allowCredentialsInArguments is false (then the script refuses)', () => {
+  const { svc } = build();
+  expect(svc.credentialWarning).toMatch(/an image with only wget passes them as wget arguments, readable in \/proc\/PID\/cmdline/);
+  expect(svc.node.metadata.some(m => m.type === 'graceful-shutdown:warning' && m.data === svc.credentialWarning)).toBe(true);
+  expect(svc.script.render()).toContain('gs_reg_no_argv_secrets=0');
+  const strict = build({ allowCredentialsInArguments: false }).svc;
+  expect(strict.credentialWarning).toBeUndefined();
+  expect(strict.script.render()).toContain('gs_reg_no_argv_secrets=1');
+  // No credential anywhere: no warning.
+  const plain = build({ registry: Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080' }) }).svc;
+  expect(plain.credentialWarning).toBeUndefined();
+  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments "no" is not a boolean: use true or false\.$/);
+});

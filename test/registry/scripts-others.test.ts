@@ -121,3 +121,24 @@ test('every flavour and placement script is shellcheck clean', () => {
     }
   }
 });
+
+test('Consul: the app puts its service in maintenance (health critical): confirmed at once, no force-remove, the graceful shutdown ends early (dash, curl)', async () => {
+  const consul = track(await FakeConsul.start(TOKEN));
+  consul.services.set('soa-test-8080', { ID: 'soa-test-8080', Service: 'soa-test', Address: POD_IP, Port: 8080 });
+  // Spring Cloud Consul's service-registry endpoint with OUT_OF_SERVICE enables maintenance mode.
+  const app = track(await FakeApp.start(status => {
+    if (status === 'OUT_OF_SERVICE') consul.maintenance.add('soa-test-8080');
+  }));
+  const registry = Registry.consul({ agentUrl: consul.server.url, serviceId: 'soa-test-8080', token: RegistrySecret.fromSecretName('consul', 'token') });
+  const options = { ...SHORT, confirmTimeout: Duration.seconds(5) };
+  const { text, plan } = scriptFor(registry, OfflineEndpoint.springBootServiceRegistry({ port: app.server.port }), options);
+  const r = await runScript(text, { shell: 'dash', withPath: { http: 'curl' }, env: { POD_IP, GS_REG_CONSUL_TOKEN: TOKEN } });
+  expect(r.code).toBe(0);
+  expect(r.messages).toContain('instance still registered (consul): 0');
+  expect(consul.server.callsTo('deregister')).toHaveLength(0);
+  expect(consul.server.callsTo('health').every(c => c.headers['x-consul-token'] === TOKEN && c.path === '/v1/agent/health/service/id/soa-test-8080')).toBe(true);
+  expect(consul.services.has('soa-test-8080')).toBe(true);
+  // Ends about one wait (2s) after the offline call, long before the confirmation window (t=6s) closes.
+  expect(r.elapsedMs).toBeLessThan(plan.endOf('confirm').toMilliseconds());
+  expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of Consul service soa-test-8080/);
+});
