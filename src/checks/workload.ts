@@ -120,16 +120,41 @@ export interface HookInfo {
   readonly sleepSeconds?: number;
   /** httpGet: `path:port`. */
   readonly httpTarget?: string;
+  /** exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read. */
+  readonly unreadBytes?: number;
+  /** sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it). */
+  readonly badSleepSeconds?: string;
 }
+
+/**
+ * The largest hook script the checks read (1 MiB of shell; real hooks are a few KiB). Larger
+ * ones are reported as not checked instead of costing seconds and gigabytes to read.
+ */
+export const MAX_SCRIPT_BYTES = 1024 * 1024;
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'mksh']);
 
-/** Reads a lifecycle handler (`preStop` or `postStart`). */
-export function hookInfo(handler: any): HookInfo {
+/**
+ * The literal environment of a container (`env[].value`; `valueFrom` is not in the manifest), for
+ * `$VAR` in hook scripts, which run in the container's environment.
+ */
+export function containerEnv(container: any): Map<string, string> {
+  const env = new Map<string, string>();
+  if (isObject(container) && Array.isArray(container.env)) {
+    for (const e of container.env) {
+      if (isObject(e) && typeof e.name === 'string' && e.value !== undefined && e.value !== null) env.set(e.name, String(e.value));
+    }
+  }
+  return env;
+}
+
+/** Reads a lifecycle handler (`preStop` or `postStart`); `env` resolves `$VAR` in exec scripts. */
+export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Map()): HookInfo {
   if (!isObject(handler)) return { type: 'none' };
   if (isObject(handler.sleep)) {
-    const s = Number(handler.sleep.seconds);
-    return { type: 'sleep', sleepSeconds: Number.isFinite(s) ? s : undefined };
+    const raw = handler.sleep.seconds;
+    const s = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    return Number.isInteger(s) && s >= 0 ? { type: 'sleep', sleepSeconds: s } : { type: 'sleep', badSleepSeconds: JSON.stringify(raw ?? null) };
   }
   if (isObject(handler.httpGet)) {
     return { type: 'httpGet', httpTarget: `${handler.httpGet.path ?? '/'}:${handler.httpGet.port ?? '?'}` };
@@ -137,6 +162,8 @@ export function hookInfo(handler: any): HookInfo {
   if (isObject(handler.tcpSocket)) return { type: 'tcpSocket' };
   if (isObject(handler.exec) && Array.isArray(handler.exec.command)) {
     const argv = (handler.exec.command as unknown[]).map(String);
+    const size = argv.reduce((n, a) => n + a.length + 1, 0);
+    if (size > MAX_SCRIPT_BYTES) return { type: 'exec', command: [argv[0] ?? ''], script: '', unreadBytes: size };
     const base = (argv[0] ?? '').split('/').pop() ?? '';
     let shellArgs = argv.slice(1);
     let shell = SHELLS.has(base) ? base : undefined;
@@ -148,11 +175,11 @@ export function hookInfo(handler: any): HookInfo {
       const c = shellArgs.findIndex(a => /^-[a-z]*c[a-z]*$/.test(a));
       if (c >= 0 && c + 1 < shellArgs.length) {
         const script = shellArgs[c + 1];
-        return { type: 'exec', command: argv, shell, script, analysis: analyzeScript(script) };
+        return { type: 'exec', command: argv, shell, script, analysis: analyzeScript(script, env) };
       }
     }
     const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
-    return { type: 'exec', command: argv, script, analysis: analyzeScript(script) };
+    return { type: 'exec', command: argv, script, analysis: analyzeScript(script, env) };
   }
   return { type: 'none' };
 }
@@ -168,9 +195,24 @@ export interface ContainerInfo {
   readonly postStart: HookInfo;
 }
 
-/** Containers, init containers and native sidecars of a pod template, with their hooks read. */
+const CONTAINERS = new WeakMap<object, ContainerInfo[]>();
+
+/**
+ * Containers, init containers and native sidecars of a pod template, with their hooks read; read
+ * once per pod template, as every rule asks.
+ */
 export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
-  const spec = target.podTemplate?.spec ?? {};
+  const template = target.podTemplate;
+  const isKey = typeof template === 'object' && template !== null;
+  const known = isKey ? CONTAINERS.get(template) : undefined;
+  if (known) return known;
+  const read = readContainers(template);
+  if (isKey) CONTAINERS.set(template, read);
+  return read;
+}
+
+function readContainers(template: any): ContainerInfo[] {
+  const spec = template?.spec ?? {};
   const out: ContainerInfo[] = [];
   const add = (list: unknown, init: boolean) => {
     if (!Array.isArray(list)) return;
@@ -181,8 +223,8 @@ export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
         container: c,
         initContainer: init,
         nativeSidecar: init && c.restartPolicy === 'Always',
-        preStop: hookInfo(c.lifecycle?.preStop),
-        postStart: hookInfo(c.lifecycle?.postStart),
+        preStop: hookInfo(c.lifecycle?.preStop, containerEnv(c)),
+        postStart: hookInfo(c.lifecycle?.postStart, containerEnv(c)),
       });
     }
   };
@@ -244,8 +286,6 @@ export interface PreStopWait {
   readonly waits: boolean;
 }
 
-const NON_WAITING = new Set(['nginx', 'kill', 'pkill', 'killall', 'wget', 'curl', 'rm', 'touch', 'echo', 'true', 'envoy', 'printf']);
-
 /** How long a preStop waits. */
 export function preStopWait(h: HookInfo): PreStopWait {
   switch (h.type) {
@@ -254,15 +294,16 @@ export function preStopWait(h: HookInfo): PreStopWait {
     case 'httpGet':
       return { fixedSeconds: 0, waits: true };
     case 'exec': {
-      const a = h.analysis!;
+      const a = h.analysis;
+      if (!a) return { fixedSeconds: 0, waits: true };
       const loopsBounded = a.loops.every(l => l.boundSeconds !== undefined);
-      const summed = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
+      const summed = loopsBounded && a.unknownWaits.length === 0
+        ? a.fixedWaitSeconds + a.boundedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0)
+        : undefined;
       // The library's runtime caps every step by one deadline from the script's start.
       const bound = a.scriptDeadlineSeconds ?? summed;
-      const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
-      const unknownBinary = !h.shell && !NON_WAITING.has(base) && base !== 'sleep';
-      const waits = a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary;
-      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: unknownBinary ? undefined : bound, waits };
+      const waits = a.fixedWaitSeconds > 0 || a.boundedWaitSeconds > 0 || a.loops.length > 0 || a.unknownWaits.length > 0;
+      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: bound, waits };
     }
     default:
       return { fixedSeconds: 0, boundSeconds: 0, waits: false };

@@ -1,6 +1,6 @@
 import { CheckLevel } from '../model';
 import { objectRef, preStopWait } from '../workload';
-import { describeHook, fmt, grace, running } from './helpers';
+import { describeHook, fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
 export const GS001 = defineRule({
@@ -16,7 +16,7 @@ export const GS001 = defineRule({
     return [{
       container: c.name,
       message: `${objectRef(t)}: preStop of container "${c.name}" sleeps ${fmt(w.fixedSeconds)} (${describeHook(c.preStop)}), not below ${grace(t)}: the container is killed at t=${t.gracePeriodSeconds}s without ever getting its stop signal.`,
-      fix: `Set terminationGracePeriodSeconds to at least ${Math.ceil(w.fixedSeconds) + 10} (the sleep, time for the application to stop, and a margin), or sleep less than ${t.gracePeriodSeconds}s.`,
+      fix: `Set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(w.fixedSeconds) + 10)} (the sleep, time for the application to stop, and a margin), or sleep less than ${t.gracePeriodSeconds}s.`,
     }];
   }),
 });

@@ -1,6 +1,6 @@
 import { CheckLevel } from '../model';
 import { istioInfo, objectRef } from '../workload';
-import { grace } from './helpers';
+import { grace, graceToSet } from './helpers';
 import { defineRule } from './rule';
 
 export const GS002 = defineRule({
@@ -16,7 +16,7 @@ export const GS002 = defineRule({
     return [{
       container: 'istio-proxy',
       message: `${objectRef(t)}: Istio terminationDrainDuration ${i.drainText} (proxy.istio.io/config) is not below ${grace(t)}: istio-proxy is killed at t=${t.gracePeriodSeconds}s before its drain ends.`,
-      fix: `Set terminationGracePeriodSeconds to at least ${Math.ceil(i.drainMillis / 1000) + 5}, or terminationDrainDuration below ${t.gracePeriodSeconds}s.`,
+      fix: `Set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(i.drainMillis / 1000) + 5)}, or terminationDrainDuration below ${t.gracePeriodSeconds}s.`,
     }];
   },
 });

@@ -1,6 +1,6 @@
 import { CheckLevel } from '../model';
 import { istioInfo, objectRef } from '../workload';
-import { fmt, grace } from './helpers';
+import { fmt, grace, graceToSet } from './helpers';
 import { defineRule } from './rule';
 
 export const GS004 = defineRule({
@@ -19,7 +19,7 @@ export const GS004 = defineRule({
         container: 'istio-proxy',
         level: CheckLevel.ERROR,
         message: `${objectRef(t)}: EXIT_ON_ZERO_ACTIVE_CONNECTIONS waits MINIMUM_DRAIN_DURATION ${fmt(min)} before it polls, which does not fit in ${grace(t)}.`,
-        fix: `Set terminationGracePeriodSeconds to at least ${Math.ceil(min) + 30}, or lower MINIMUM_DRAIN_DURATION.`,
+        fix: `Set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(min) + 30)}, or lower MINIMUM_DRAIN_DURATION.`,
       }];
     }
     if (!t.gracePeriodExplicit) {

@@ -1,6 +1,6 @@
 import { CheckLevel, RuleViolation } from '../model';
 import { objectRef, preStopWait } from '../workload';
-import { describeLoop, fmt, grace, running } from './helpers';
+import { describeLoop, fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
 export const GS010 = defineRule({
@@ -27,7 +27,7 @@ export const GS010 = defineRule({
     return [{
       container: c.name,
       message: `${objectRef(t)}: preStop of container "${c.name}" may run ${fmt(w.boundSeconds)} (${parts.join(' + ')}), more than ${grace(t)}.`,
-      fix: `Bound the loop to end by t=${Math.max(1, t.gracePeriodSeconds - 10)}s, or set terminationGracePeriodSeconds to at least ${Math.ceil(w.boundSeconds) + 10}.`,
+      fix: `Bound the loop to end by t=${Math.max(1, t.gracePeriodSeconds - 10)}s, or set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(w.boundSeconds) + 10)}.`,
     }];
   }),
 });

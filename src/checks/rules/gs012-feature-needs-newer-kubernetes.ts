@@ -4,6 +4,13 @@ import { containersOf, objectRef } from '../workload';
 import { hooks } from './helpers';
 import { defineRule } from './rule';
 
+/**
+ * The newest Kubernetes minor whose features this rule knows (the sleep action with
+ * `seconds: 0`). The CLI assumes it when no version is given, so current stock manifests (native
+ * sidecars from Istio and Linkerd, the sleep action) are not failed for an old default.
+ */
+export const DEFAULT_KUBERNETES_VERSION = '1.33';
+
 export const GS012 = defineRule({
   id: 'GS012',
   name: 'feature-needs-newer-kubernetes',

@@ -18,6 +18,12 @@ export interface RuleDefinition {
   readonly explanation: string;
   /** What to do about a finding. */
   readonly fix: string;
+  /**
+   * The rule reports only pods a Service selects (it reads `serviceSelected`): a streaming reader
+   * holds its findings until every Service was seen.
+   * @default false
+   */
+  readonly readsServices?: boolean;
   /** Pure: what is wrong with this pod template; empty when compliant. */
   readonly check: (target: PodTemplateTarget) => RuleViolation[];
 }
@@ -25,6 +31,7 @@ export interface RuleDefinition {
 /** A built-in rule: the data, readable by the docs generator, and the check. */
 export interface BuiltInRule extends ICheckRule {
   readonly summary: string;
+  readonly readsServices: boolean;
 }
 
 /** Makes a rule out of its data. */
@@ -34,6 +41,7 @@ export function defineRule(d: RuleDefinition): BuiltInRule {
     name: d.name,
     level: d.level,
     summary: d.summary,
+    readsServices: d.readsServices ?? false,
     explanation: d.explanation,
     fix: d.fix,
     check: d.check,

@@ -1,0 +1,140 @@
+/**
+ * The lexer of the small shell reader: splits hook scripts into simple commands and words, with
+ * quotes, `$( )` and comments handled. Not a shell parser; it errs on the side of staying quiet.
+ * Module-internal.
+ */
+
+/** One simple command of a script, split on `;`, newlines, `&&`, `||`, `|` and `&`. */
+export interface ShellCommand {
+  /** The command text, trimmed, with leading keywords (`do`, `then`, `if`, ...) removed. */
+  readonly text: string;
+  /** The first word after the keywords (`sleep`, `wget`, `while`, `done`, ...). */
+  readonly head: string;
+  /** Words, with quotes removed where they are whole-word quotes. */
+  readonly words: string[];
+  /** How many loops the command is nested in (0 = top level). */
+  readonly depth: number;
+  /** Position in the script's command list. */
+  readonly index: number;
+  /** 1-based line in the script. */
+  readonly line: number;
+}
+
+const KEYWORDS = new Set(['do', 'then', 'else', 'if', 'elif', '{', '!', '(', 'time', 'exec']);
+
+/** Splits a script into simple commands; quotes and `$( )` nest, comments are dropped. */
+export function splitCommands(script: string): ShellCommand[] {
+  const raw: Array<{ text: string; line: number }> = [];
+  let cur = '';
+  let curLine = 1;
+  let line = 1;
+  let quote: '\'' | '"' | '`' | undefined;
+  let parens = 0;
+  const push = () => {
+    if (cur.trim()) raw.push({ text: cur.trim(), line: curLine });
+    cur = '';
+  };
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i];
+    if (c === '\n') line++;
+    if (!cur.trim()) curLine = line;
+    if (quote) {
+      cur += c;
+      if (c === '\\' && quote !== '\'' && i + 1 < script.length) {
+        cur += script[++i];
+      } else if (c === quote) {
+        quote = undefined;
+      }
+      continue;
+    }
+    if (c === '\\' && i + 1 < script.length) {
+      if (script[i + 1] === '\n') {
+        i++;
+        line++;
+        cur += ' ';
+      } else {
+        cur += c + script[++i];
+      }
+      continue;
+    }
+    if (c === '\'' || c === '"' || c === '`') {
+      quote = c;
+      cur += c;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /[\s;&|(]/.test(script[i - 1]))) {
+      while (i + 1 < script.length && script[i + 1] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') parens++;
+    if (c === ')' && parens > 0) parens--;
+    if (parens === 0 && (c === ';' || c === '\n' || c === '|' || (c === '&' && script[i + 1] !== '>' && script[i - 1] !== '>'))) {
+      push();
+      if ((c === '|' || c === '&' || c === ';') && script[i + 1] === c) i++;
+      continue;
+    }
+    cur += c;
+  }
+  push();
+
+  const out: ShellCommand[] = [];
+  let depth = 0;
+  for (const r of raw) {
+    let words = splitWords(r.text);
+    while (words.length > 0 && KEYWORDS.has(words[0])) words = words.slice(1);
+    if (words.length === 0) continue;
+    const head = words[0];
+    if (head === 'done') {
+      depth = Math.max(0, depth - 1);
+      out.push({ text: words.join(' '), head, words, depth, index: out.length, line: r.line });
+      continue;
+    }
+    out.push({ text: words.join(' '), head, words, depth, index: out.length, line: r.line });
+    if (head === 'while' || head === 'until' || head === 'for') depth++;
+  }
+  return out;
+}
+
+/** Splits a command into words; whole-word quotes are removed, `$( )` stays one word. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let has = false;
+  let quote: string | undefined;
+  let parens = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) {
+        quote = undefined;
+        if (parens > 0) cur += c;
+      } else {
+        cur += c;
+      }
+      continue;
+    }
+    if ((c === '\'' || c === '"') && parens === 0) {
+      quote = c;
+      has = true;
+      continue;
+    }
+    if (c === '\'' || c === '"') {
+      quote = c;
+      cur += c;
+      continue;
+    }
+    if (c === '(') parens++;
+    if (c === ')' && parens > 0) parens--;
+    if (/\s/.test(c) && parens === 0) {
+      if (has || cur) words.push(cur);
+      cur = '';
+      has = false;
+      continue;
+    }
+    cur += c;
+    has = true;
+  }
+  if (has || cur) words.push(cur);
+  return words;
+}
+
