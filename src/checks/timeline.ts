@@ -4,9 +4,9 @@
  */
 import { Duration } from 'cdk8s';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
-import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 import { PodTemplateTarget } from './model';
-import { ContainerInfo, containersOf, HookInfo, istioInfo, objectRef } from './workload';
+import { ContainerInfo, containersOf, envoyDrainSettings, HookInfo, istioInfo, objectRef } from './workload';
+import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 
 /** The timeline of one container of a workload. */
 export interface ContainerTimeline {
@@ -58,7 +58,8 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
       } else if (sleep) {
         const seconds = sleep.seconds;
         const what = seconds === undefined ? ' (its length is not in the manifest: runs until SIGKILL at most)'
-          : seconds === Infinity ? ' (forever: only SIGKILL ends it)' : sleep.endsEarly ? ' (at most)' : ' (fixed)';
+          : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
+            : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env or the script's variables;` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
         out.push({ kind: sleep.endsEarly ? PhaseKind.DRAIN : PhaseKind.PROPAGATE, name: sleep.endsEarly ? 'timeout' : 'sleep', description: `\`${short(c.text)}\`${what}`, bound: seconds === Infinity ? undefined : seconds, endsEarly: sleep.endsEarly });
       } else if (/healthcheck\/fail|drain_listeners/.test(c.text)) {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'fail-healthcheck', description: `\`${short(c.text)}\``, bound: 0 });
@@ -159,6 +160,11 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
     `${objectRef(target)}, container ${c.name}`, c.name, target, preStopPhases(c.preStop),
     c.nativeSidecar ? 'stop signal after the app containers exit; the process exits' : 'stop signal (SIGTERM or the image\'s STOPSIGNAL); the process exits',
   ));
+  for (const d of envoyDrainSettings(target)) {
+    const t = out.find(x => x.container === d.container);
+    const what = d.flag === '--drain-timeout' ? 'Envoy Gateway\'s shutdown manager waits up to' : d.flag === '--drain-time-s' ? 'Envoy drains listeners gracefully (after drain_listeners?graceful or a hot restart) for' : 'on a hot restart, the old Envoy stops after';
+    t?.notes.push(`${d.flag} ${d.seconds}: ${what} ${Number(d.seconds.toFixed(3))}s${d.seconds >= target.gracePeriodSeconds && d.flag !== '--parent-shutdown-time-s' ? `, not below the grace period (${target.gracePeriodSeconds}s)` : ''}.`);
+  }
   const istio = istioInfo(target);
   if (istio.injected && !all.some(c => c.name === 'istio-proxy')) {
     const phases = istio.exitOnZero

@@ -314,3 +314,51 @@ export function preStopWait(h: HookInfo): PreStopWait {
 export function objectRef(t: { kind: string; name: string; namespace?: string }): string {
   return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
 }
+
+/** A container's command and args with `$(VAR)` expanded from its literal env, as the kubelet does (`$$` stays `$`). */
+export function expandedArgv(container: any, argv: unknown): string[] {
+  if (!Array.isArray(argv)) return [];
+  const env = containerEnv(container);
+  return argv.map(a => String(a).replace(/\$\$|\$\(([A-Za-z_][\w.-]*)\)/g, (m, name) => (m === '$$' ? '$' : env.get(name) ?? m)));
+}
+
+/** A drain length one of Envoy's or Envoy Gateway's flags sets. */
+export interface DrainSetting {
+  readonly container: string;
+  /** `--drain-time-s`, `--parent-shutdown-time-s` (Envoy) or `--drain-timeout` (Envoy Gateway's shutdown manager). */
+  readonly flag: string;
+  readonly seconds: number;
+  /** Where the flag is: the container's command and args, or its preStop. */
+  readonly where: 'args' | 'preStop';
+}
+
+const DRAIN_FLAGS = ['--drain-time-s', '--parent-shutdown-time-s', '--drain-timeout'];
+
+/** Drain flags in a list of words: `--flag N`, `--flag=N`; Envoy's in seconds, Envoy Gateway's as a Go duration. */
+function drainFlagsIn(words: string[]): Array<{ flag: string; seconds: number }> {
+  const out: Array<{ flag: string; seconds: number }> = [];
+  words.forEach((w, i) => {
+    const flag = DRAIN_FLAGS.find(f => w === f || w.startsWith(`${f}=`));
+    if (!flag) return;
+    const value = w === flag ? words[i + 1] : w.slice(flag.length + 1);
+    if (value === undefined) return;
+    const seconds = flag === '--drain-timeout' ? (parseGoDuration(value) ?? NaN) / 1000 : /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (Number.isFinite(seconds)) out.push({ flag, seconds });
+  });
+  return out;
+}
+
+/** The drain flags of every running container, from its args and its preStop exec. */
+export function envoyDrainSettings(target: PodTemplateTarget): DrainSetting[] {
+  const out: DrainSetting[] = [];
+  for (const c of containersOf(target)) {
+    if (c.initContainer && !c.nativeSidecar) continue;
+    // Split on spaces too: knative's kourier writes `--drain-time-s $(DRAIN_TIME_SECONDS)` as one arg.
+    const args = [...expandedArgv(c.container, c.container.command), ...expandedArgv(c.container, c.container.args)].flatMap(a => a.split(/\s+/));
+    for (const f of drainFlagsIn(args)) out.push({ container: c.name, ...f, where: 'args' });
+    const hook = expandedArgv(c.container, c.container.lifecycle?.preStop?.exec?.command);
+    const words = c.preStop.analysis?.commands.flatMap(x => x.words) ?? hook;
+    for (const f of drainFlagsIn(words)) out.push({ container: c.name, ...f, where: 'preStop' });
+  }
+  return out;
+}

@@ -4,13 +4,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ManifestError, readManifests } from '../checks/manifest';
-import { parseKubernetesVersion } from '../checks/parse';
-import { DEFAULT_KUBERNETES_VERSION } from '../checks/rules/gs012-feature-needs-newer-kubernetes';
-import { CheckFinding, CheckLevel, ICheckRule } from '../checks/model';
-import { RulePack } from '../checks/rule-pack';
-import { timelinesOf, timelineText } from '../checks/timeline';
 import { behavioursOf, diffBehaviours, diffMarkdown, diffText } from './diff';
+import { ManifestError, readManifests } from '../checks/manifest';
+import { CheckFinding, CheckLevel, ICheckRule } from '../checks/model';
+import { parseKubernetesVersion } from '../checks/parse';
+import { RulePack } from '../checks/rule-pack';
+import { DEFAULT_KUBERNETES_VERSION } from '../checks/rules/gs012-feature-needs-newer-kubernetes';
+import { timelinesOf, timelineText } from '../checks/timeline';
 import { expandLists, extractObject, LocatedObject, toTarget } from '../checks/workload';
 
 /** Where the CLI writes and reads; tests pass their own. */
@@ -78,7 +78,10 @@ function parseArgs(argv: string[]): Options | 'help' {
   if (command !== 'lint' && command !== 'timeline' && command !== 'diff') {
     throw new UsageError(`unknown command '${command}'; use lint, timeline or diff (see --help).`);
   }
-  const o: Options = { command, files: [], kubernetesVersion: DEFAULT_KUBERNETES_VERSION, disabled: [], failOn: CheckLevel.ERROR, quiet: false, allowEmpty: false, exitCode: false };
+  const o: Options = {
+    command, files: [], kubernetesVersion: DEFAULT_KUBERNETES_VERSION, disabled: [],
+    failOn: CheckLevel.ERROR, quiet: false, allowEmpty: false, exitCode: false,
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];

@@ -33,8 +33,8 @@ function synth(build: (scope: Construct, v: KubernetesVersion | undefined) => vo
 
 const GRACE_FIX = /terminationGracePeriodSeconds (?:to )?at least (\d+)/g;
 
-function lint(objects: any[], version: string): CheckFinding[] {
-  return RulePack.builtIn({ kubernetesVersion: version }).checkObjects(objects).filter(f => f.level !== CheckLevel.INFO);
+function lint(objects: any[], kubernetesVersion: string): CheckFinding[] {
+  return RulePack.builtIn({ kubernetesVersion }).checkObjects(objects).filter(f => f.level !== CheckLevel.INFO);
 }
 
 /** Checks one sample; returns how many edits of planned workloads it checked. */
@@ -64,8 +64,11 @@ function agrees(sample: Sample): number {
   return edited;
 }
 
+type Model = { [field: string]: fc.Arbitrary<unknown> };
+type Build<P> = (scope: Construct, p: P, v: KubernetesVersion | undefined) => void;
+
 /** Runs the property; returns how many samples synthesized (random props may be refused) and edits checked. */
-function property<P>(model: { [field: string]: fc.Arbitrary<unknown> }, build: (scope: Construct, p: P, v: KubernetesVersion | undefined) => void): { built: number; edited: number } {
+function property<P>(model: Model, build: Build<P>): { built: number; edited: number } {
   let edited = 0;
   let built = 0;
   fc.assert(fc.property(fc.record(model), version, (p, v) => {
@@ -115,7 +118,9 @@ describe('the checks agree with the plan', () => {
 
   test('GracefulNginx', () => {
     const model = {
-      cutOver: opt(fc.constantFrom(NginxCutOver.readinessFile(), NginxCutOver.readinessFile({ period: s(2), failureThreshold: 2 }), NginxCutOver.endpointsOnly())),
+      cutOver: opt(fc.constantFrom(
+        NginxCutOver.readinessFile(), NginxCutOver.readinessFile({ period: s(2), failureThreshold: 2 }), NginxCutOver.endpointsOnly(),
+      )),
       propagation: opt(fc.constantFrom(s(1), s(5))),
       cutOverWait: opt(fc.constantFrom(s(6), s(12))),
       keepaliveTimeout: opt(fc.constantFrom(s(0), s(3), s(10))),

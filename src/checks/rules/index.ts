@@ -13,7 +13,11 @@ import { GS011 } from './gs011-bashism-in-sh-hook';
 import { GS012 } from './gs012-feature-needs-newer-kubernetes';
 import { GS013 } from './gs013-tcpsocket-lifecycle-hook';
 import { GS014 } from './gs014-grace-below-annotated-plan';
+import { GS015 } from './gs015-unreadable-shutdown-setting';
+import { GS016 } from './gs016-drain-flag-exceeds-grace';
 import { BuiltInRule } from './rule';
 
 /** The built-in rules, in id order. */
-export const BUILT_IN_RULES: BuiltInRule[] = [GS001, GS002, GS003, GS004, GS005, GS006, GS007, GS008, GS009, GS010, GS011, GS012, GS013, GS014];
+export const BUILT_IN_RULES: BuiltInRule[] = [
+  GS001, GS002, GS003, GS004, GS005, GS006, GS007, GS008, GS009, GS010, GS011, GS012, GS013, GS014, GS015, GS016,
+];

@@ -3,6 +3,7 @@
  * that take an unreachable admin endpoint for zero connections. Module-internal.
  */
 import { STATS } from './analysis';
+import { maskQuotedText } from './lexer';
 
 /** A piece of bash-only syntax found in a script. */
 export interface Bashism {
@@ -29,8 +30,8 @@ const BASHISMS: Array<[string, RegExp]> = [
 
 /** Bash-only constructs in a script meant for `/bin/sh` (dash on Debian and Ubuntu images). */
 export function findBashisms(script: string): Bashism[] {
-  // Single-quoted text (awk programs, literal URLs) is not shell syntax: blank it out first.
-  const masked = script.replace(/'[^']*'/g, m => '\'' + m.slice(1, -1).replace(/[^\n]/g, 'x') + '\'');
+  // Quoted text (awk programs, literal URLs, messages such as "[[ draining ]]") is not shell syntax.
+  const masked = maskQuotedText(script);
   const lines = masked.split('\n');
   const original = script.split('\n');
   const found: Bashism[] = [];
@@ -67,7 +68,18 @@ export function findStatsReadAsZero(script: string): string[] {
     }
     subst.lastIndex = 0;
   });
-  // 2. `n=$(wget .../stats...)` then `[ "$n" -eq 0 ]` with no emptiness or status check of n.
+  // 2. `while ... wget .../stats | grep -q "downstream_cx_active: [1-9]"; do`: the loop goes on only
+  //    while a read shows connections, so a failed read (nothing to grep) ends the drain at once.
+  const code = maskQuotedText(script);
+  for (const m of code.matchAll(/\bwhile\b([^\n]*?)(?:;|\n)\s*do\b/g)) {
+    const header = script.slice(m.index!, m.index! + m[0].length);
+    const segments = header.split(/&&|\|\|/);
+    if (segments.some(seg => isFetch(seg) && /\|\s*grep\s+(-\w*q\w*|--quiet)\b/.test(seg) && !/!\s*(wget|curl)/.test(seg))) {
+      const lineNo = script.slice(0, m.index!).split('\n').length;
+      out.push(lines[lineNo - 1].trim());
+    }
+  }
+  // 3. `n=$(wget .../stats...)` then `[ "$n" -eq 0 ]` with no emptiness or status check of n.
   const assign = /(?:^|[\s;])(?:local\s+)?([A-Za-z_]\w*)=\$\(/g;
   for (let m = assign.exec(script); m; m = assign.exec(script)) {
     const name = m[1];

@@ -138,3 +138,62 @@ export function splitWords(text: string): string[] {
   return words;
 }
 
+
+/**
+ * The script with quoted text blanked out (each character but newlines replaced by `x`), so that
+ * pattern searches see only shell syntax: everything inside single quotes, and inside double
+ * quotes everything but `${...}`, `$(...)` and backquoted commands, which the shell still expands
+ * there. Lines and columns stay where they were.
+ */
+export function maskQuotedText(script: string): string {
+  let out = '';
+  let i = 0;
+  const blank = (c: string) => (c === '\n' ? c : 'x');
+  while (i < script.length) {
+    const c = script[i];
+    if (c === '\\' && i + 1 < script.length) {
+      out += c + script[i + 1];
+      i += 2;
+    } else if (c === '\'') {
+      const end = script.indexOf('\'', i + 1);
+      const stop = end < 0 ? script.length : end;
+      out += '\'' + [...script.slice(i + 1, stop)].map(blank).join('') + (end < 0 ? '' : '\'');
+      i = stop + 1;
+    } else if (c === '"') {
+      out += '"';
+      i++;
+      while (i < script.length && script[i] !== '"') {
+        if (script[i] === '\\' && i + 1 < script.length) {
+          out += 'xx';
+          i += 2;
+        } else if (script[i] === '$' && (script[i + 1] === '{' || script[i + 1] === '(')) {
+          // Copy the expansion through its balanced closing bracket.
+          const open = script[i + 1];
+          const close = open === '{' ? '}' : ')';
+          let depth = 0;
+          let j = i + 1;
+          for (; j < script.length; j++) {
+            if (script[j] === open) depth++;
+            else if (script[j] === close && --depth === 0) break;
+          }
+          out += script.slice(i, j + 1);
+          i = j + 1;
+        } else if (script[i] === '`') {
+          const end = script.indexOf('`', i + 1);
+          const stop = end < 0 ? script.length : end + 1;
+          out += script.slice(i, stop);
+          i = stop;
+        } else {
+          out += blank(script[i]);
+          i++;
+        }
+      }
+      if (i < script.length) out += '"';
+      i++;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
