@@ -79,8 +79,14 @@ function parseArgs(argv: string[]): Options | 'help' {
     throw new UsageError(`unknown command '${command}'; use lint, timeline or diff (see --help).`);
   }
   const o: Options = {
-    command, files: [], kubernetesVersion: DEFAULT_KUBERNETES_VERSION, disabled: [],
-    failOn: CheckLevel.ERROR, quiet: false, allowEmpty: false, exitCode: false,
+    command,
+    files: [],
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    disabled: [],
+    failOn: CheckLevel.ERROR,
+    quiet: false,
+    allowEmpty: false,
+    exitCode: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
