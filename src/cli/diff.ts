@@ -37,7 +37,8 @@ export function behavioursOf(objects: Iterable<LocatedObject>, kubernetesVersion
       const facts = new Map<string, string>();
       facts.set('terminationGracePeriodSeconds', `${target.gracePeriodSeconds}${target.gracePeriodExplicit ? '' : ' (Kubernetes default)'}`);
       for (const t of timelinesOf(target)) {
-        const phases = t.plan.timeline().map(e => (e.kind === undefined ? `SIGKILL at ${formatMillis(e.startMillis)}` : `${e.name} ${formatMillis(e.startMillis)}..${formatMillis(e.endMillis)}${e.inPreStop ? ' [preStop]' : ''}`));
+        // SIGKILL at the manifest's grace period, even where the steps run past it.
+        const phases = t.plan.timeline().map(e => (e.kind === undefined ? `SIGKILL at ${target.gracePeriodSeconds}s` : `${e.name} ${formatMillis(e.startMillis)}..${formatMillis(e.endMillis)}${e.inPreStop ? ' [preStop]' : ''}`));
         facts.set(`timeline of ${t.container === '*' ? 'the plan' : t.container}`, phases.join(', '));
         for (const e of t.plan.timeline()) {
           if (e.kind !== undefined && e.inPreStop) facts.set(`${t.container === '*' ? 'plan' : t.container}: ${e.name}`, e.description);

@@ -15,7 +15,7 @@ export const GS012 = defineRule({
   id: 'GS012',
   name: 'feature-needs-newer-kubernetes',
   level: CheckLevel.ERROR,
-  summary: 'Lifecycle sleep action below 1.30, `sleep.seconds: 0` below 1.33, native sidecars (`initContainers[].restartPolicy: Always`) below 1.29, for the target `kubernetesVersion` (default 1.28).',
+  summary: 'Lifecycle sleep action below 1.30, `sleep.seconds: 0` below 1.33, native sidecars (`initContainers[].restartPolicy: Always`) below 1.29, for the target `kubernetesVersion` (the CLI assumes 1.33, the newest these rules know, unless told; `GracefulShutdownChecks` and `RulePack` assume 1.28).',
   explanation: 'The lifecycle sleep action is beta (on by default) from Kubernetes 1.30 and GA in 1.34; `sleep.seconds: 0` is allowed from 1.33; native sidecars (init containers with restartPolicy: Always) are beta and on by default from 1.29. On older clusters the API server rejects or drops these fields.',
   fix: 'Raise the target kubernetesVersion if the cluster has the feature, or use an exec `sleep` and an ordinary sidecar.',
   check: t => {
