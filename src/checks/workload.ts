@@ -135,6 +135,28 @@ export const MAX_SCRIPT_BYTES = 1024 * 1024;
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'mksh']);
 
 /**
+ * Analyses of scripts already read, by script text and the env values it refers to. Manifests
+ * repeat the same hooks across workloads (replicas of one chart, the library's patterns), and a
+ * script's analysis depends only on those. Bounded: cleared when full; large scripts not kept.
+ */
+const ANALYSES = new Map<string, ScriptAnalysis>();
+const MAX_ANALYSES = 512;
+const MAX_REMEMBERED_SCRIPT = 64 * 1024;
+
+function analyzeOnce(script: string, env: ReadonlyMap<string, string>): ScriptAnalysis {
+  if (script.length > MAX_REMEMBERED_SCRIPT) return analyzeScript(script, env);
+  let key = script;
+  for (const [name, value] of env) if (script.includes(name)) key += `\u0000${name}=${value}`;
+  let a = ANALYSES.get(key);
+  if (a === undefined) {
+    a = analyzeScript(script, env);
+    if (ANALYSES.size >= MAX_ANALYSES) ANALYSES.clear();
+    ANALYSES.set(key, a);
+  }
+  return a;
+}
+
+/**
  * The literal environment of a container (`env[].value`; `valueFrom` is not in the manifest), for
  * `$VAR` in hook scripts, which run in the container's environment.
  */
@@ -175,11 +197,11 @@ export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Ma
       const c = shellArgs.findIndex(a => /^-[a-z]*c[a-z]*$/.test(a));
       if (c >= 0 && c + 1 < shellArgs.length) {
         const script = shellArgs[c + 1];
-        return { type: 'exec', command: argv, shell, script, analysis: analyzeScript(script, env) };
+        return { type: 'exec', command: argv, shell, script, analysis: analyzeOnce(script, env) };
       }
     }
     const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
-    return { type: 'exec', command: argv, script, analysis: analyzeScript(script, env) };
+    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, env) };
   }
   return { type: 'none' };
 }
@@ -202,13 +224,7 @@ const CONTAINERS = new WeakMap<object, ContainerInfo[]>();
  * once per pod template, as every rule asks.
  */
 export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
-  const template = target.podTemplate;
-  const isKey = typeof template === 'object' && template !== null;
-  const known = isKey ? CONTAINERS.get(template) : undefined;
-  if (known) return known;
-  const read = readContainers(template);
-  if (isKey) CONTAINERS.set(template, read);
-  return read;
+  return perTemplate(CONTAINERS, target, t => readContainers(t.podTemplate));
 }
 
 function readContainers(template: any): ContainerInfo[] {
@@ -248,8 +264,26 @@ export interface IstioInfo {
   readonly minimumDrainMillis: number;
 }
 
-/** Reads Istio's annotation, labels and injected sidecar. */
+const ISTIO = new WeakMap<object, IstioInfo>();
+
+/** Reads Istio's annotation, labels and injected sidecar; once per pod template, as several rules ask. */
 export function istioInfo(target: PodTemplateTarget): IstioInfo {
+  return perTemplate(ISTIO, target, readIstioInfo);
+}
+
+/** `read(target)`, remembered per pod template object (rules are pure, templates are not edited while checked). */
+function perTemplate<T>(cache: WeakMap<object, T>, target: PodTemplateTarget, read: (t: PodTemplateTarget) => T): T {
+  const template = target.podTemplate;
+  if (typeof template !== 'object' || template === null) return read(target);
+  let value = cache.get(template);
+  if (value === undefined) {
+    value = read(target);
+    cache.set(template, value);
+  }
+  return value;
+}
+
+function readIstioInfo(target: PodTemplateTarget): IstioInfo {
   const meta = target.podTemplate?.metadata ?? {};
   const ann: Record<string, string> = isObject(meta.annotations) ? meta.annotations : {};
   const labels: Record<string, string> = isObject(meta.labels) ? meta.labels : {};
@@ -348,8 +382,14 @@ function drainFlagsIn(words: string[]): Array<{ flag: string; seconds: number }>
   return out;
 }
 
+const DRAINS = new WeakMap<object, DrainSetting[]>();
+
 /** The drain flags of every running container, from its args and its preStop exec. */
 export function envoyDrainSettings(target: PodTemplateTarget): DrainSetting[] {
+  return perTemplate(DRAINS, target, readDrainSettings);
+}
+
+function readDrainSettings(target: PodTemplateTarget): DrainSetting[] {
   const out: DrainSetting[] = [];
   for (const c of containersOf(target)) {
     if (c.initContainer && !c.nativeSidecar) continue;

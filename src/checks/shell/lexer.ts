@@ -146,28 +146,33 @@ export function splitWords(text: string): string[] {
  * there. Lines and columns stay where they were.
  */
 export function maskQuotedText(script: string): string {
-  let out = '';
+  // Fast path: nothing quoted.
+  if (!/['"]/.test(script)) return script;
+  const out: string[] = [];
+  const blank = (text: string) => text.replace(/[^\n]/g, 'x');
   let i = 0;
-  const blank = (c: string) => (c === '\n' ? c : 'x');
+  let plain = 0;
   while (i < script.length) {
     const c = script[i];
-    if (c === '\\' && i + 1 < script.length) {
-      out += c + script[i + 1];
+    if (c === '\\') {
       i += 2;
     } else if (c === '\'') {
       const end = script.indexOf('\'', i + 1);
       const stop = end < 0 ? script.length : end;
-      out += '\'' + [...script.slice(i + 1, stop)].map(blank).join('') + (end < 0 ? '' : '\'');
-      i = stop + 1;
-    } else if (c === '"') {
-      out += '"';
+      out.push(script.slice(plain, i + 1), blank(script.slice(i + 1, stop)));
+      i = stop;
+      plain = i;
       i++;
+    } else if (c === '"') {
+      out.push(script.slice(plain, i + 1));
+      i++;
+      let text = i;
       while (i < script.length && script[i] !== '"') {
-        if (script[i] === '\\' && i + 1 < script.length) {
-          out += 'xx';
+        if (script[i] === '\\') {
           i += 2;
         } else if (script[i] === '$' && (script[i + 1] === '{' || script[i + 1] === '(')) {
-          // Copy the expansion through its balanced closing bracket.
+          // The expansion stays, through its balanced closing bracket.
+          out.push(blank(script.slice(text, i)));
           const open = script[i + 1];
           const close = open === '{' ? '}' : ')';
           let depth = 0;
@@ -176,24 +181,27 @@ export function maskQuotedText(script: string): string {
             if (script[j] === open) depth++;
             else if (script[j] === close && --depth === 0) break;
           }
-          out += script.slice(i, j + 1);
+          out.push(script.slice(i, j + 1));
           i = j + 1;
+          text = i;
         } else if (script[i] === '`') {
+          out.push(blank(script.slice(text, i)));
           const end = script.indexOf('`', i + 1);
           const stop = end < 0 ? script.length : end + 1;
-          out += script.slice(i, stop);
+          out.push(script.slice(i, stop));
           i = stop;
+          text = i;
         } else {
-          out += blank(script[i]);
           i++;
         }
       }
-      if (i < script.length) out += '"';
+      out.push(blank(script.slice(text, Math.min(i, script.length))));
+      plain = i;
       i++;
     } else {
-      out += c;
       i++;
     }
   }
-  return out;
+  out.push(script.slice(plain));
+  return out.join('');
 }
