@@ -101,7 +101,7 @@ main([${JSON.stringify(command)}, '--quiet', ${JSON.stringify(file)}].filter(a =
   const used = process.cpuUsage(cpu);
   process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024, code }));
 });`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
