@@ -6,6 +6,7 @@ import { Duration } from 'cdk8s';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { PodTemplateTarget } from './model';
 import { ContainerInfo, containersOf, envoyDrainSettings, HookInfo, istioInfo, objectRef } from './workload';
+import { parseGoDuration } from '../plan/go-duration';
 import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 
 /** The timeline of one container of a workload. */
@@ -68,7 +69,12 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
       } else if (/(^|\/)nginx$/.test(c.head) && /-s\s*quit/.test(c.text)) {
         out.push({ kind: PhaseKind.STOP, name: 'nginx-quit', description: '`nginx -s quit` (returns at once; nginx drains in the background)', bound: 0, inPreStop: true });
       } else if (a.unknownWaits.includes(c)) {
-        out.push({ kind: PhaseKind.DRAIN, name: 'exec', description: `\`${short(c.text)}\` (blocks until it returns; its bound is not in the manifest)`, bound: undefined });
+        // Envoy Gateway's `envoy-gateway envoy shutdown --drain-timeout=D` returns by D.
+        const flag = /--drain-timeout[= ](\S+)/.exec(c.text);
+        const ms = flag ? parseGoDuration(flag[1]) : undefined;
+        out.push(ms === undefined
+          ? { kind: PhaseKind.DRAIN, name: 'exec', description: `\`${short(c.text)}\` (blocks until it returns; its bound is not in the manifest)`, bound: undefined }
+          : { kind: PhaseKind.DRAIN, name: 'exec', description: `\`${short(c.text)}\` (returns by its --drain-timeout)`, bound: ms / 1000, endsEarly: true });
       }
     }
   }

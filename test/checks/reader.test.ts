@@ -53,6 +53,12 @@ describe('forms of waiting', () => {
     expect(of('GS001', [deployment([shContainer('timeout 45 sleep 45')])])[0].message).toContain('sleeps 45s');
     expect(of('GS001', [deployment([shContainer('timeout -s KILL 10 sleep 45')])])).toEqual([]);
   });
+  test('timeout 600 /wait-shutdown with grace 300 is GS010 (a bounded wait past SIGKILL); timeout 60 is clean', () => {
+    const f = of('GS010', [deployment([shContainer('timeout 600 /wait-shutdown')], { terminationGracePeriodSeconds: 300 })]);
+    expect(f).toHaveLength(1);
+    expect(f[0].message).toContain('600s of `timeout`-bounded commands');
+    expect(of('GS010', [deployment([shContainer('timeout 60 /wait-shutdown')], { terminationGracePeriodSeconds: 300 })])).toEqual([]);
+  });
   test('sh -c "/wait-shutdown" is a wait like ["/wait-shutdown"]', () => {
     const direct = deployment([{ name: 'c', image: 'x', lifecycle: { preStop: { exec: { command: ['/wait-shutdown'] } } } }]);
     const wrapped = deployment([shContainer('/wait-shutdown', 'c')]);
@@ -105,6 +111,11 @@ describe('Envoy Gateway shutdown manager', () => {
     expect(f[0].message).toContain('600s');
     expect(f[0].fix).toContain('at least 610');
     expect(of('GS016', [eg('30s')])).toEqual([]);
+  });
+  test('the timeline bounds the shutdown preStop by its --drain-timeout', () => {
+    const d = eg('600s');
+    const text = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33')).map(timelineText).join('\n');
+    expect(text).toMatch(/exec\s+<=10m\s+`envoy-gateway envoy shutdown --drain-timeout=600s .*` \(returns by its --drain-timeout\)/);
   });
 });
 

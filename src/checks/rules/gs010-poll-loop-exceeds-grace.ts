@@ -7,12 +7,12 @@ export const GS010 = defineRule({
   id: 'GS010',
   name: 'poll-loop-exceeds-grace',
   level: CheckLevel.ERROR,
-  summary: 'A preStop whose loops (iterations × (sleep + `wget -T`/`curl -m`), or a `deadline=$(( $(date +%s) + N ))`) plus fixed sleeps exceed the grace period; or a `while`/`until` loop with no counter or deadline.',
+  summary: 'A preStop whose loops (iterations × (sleep + `wget -T`/`curl -m`), or a `deadline=$(( $(date +%s) + N ))`) and `timeout N cmd` waits plus fixed sleeps exceed the grace period; or a `while`/`until` loop with no counter or deadline.',
   explanation: 'A preStop poll loop whose bound (iterations × (sleep + request timeout), or its deadline) plus the fixed waits around it exceeds the grace period is cut by SIGKILL, so the application never gets its stop signal. A loop with no bound at all is ended only by SIGKILL.',
   fix: 'Give every poll loop a deadline that ends it before terminationGracePeriodSeconds minus the application\'s stop time, or raise the grace period.',
   check: t => running(t).flatMap((c): RuleViolation[] => {
     const a = c.preStop.analysis;
-    if (!a || a.loops.length === 0) return [];
+    if (!a || (a.loops.length === 0 && a.boundedWaitSeconds === 0)) return [];
     const unbounded = a.loops.find(l => l.unbounded);
     if (unbounded) {
       return [{
@@ -23,11 +23,15 @@ export const GS010 = defineRule({
     }
     const w = preStopWait(c.preStop);
     if (w.boundSeconds === undefined || w.boundSeconds <= t.gracePeriodSeconds) return [];
-    const parts = [...(a.fixedWaitSeconds > 0 ? [`${fmt(a.fixedWaitSeconds)} of sleeps`] : []), ...a.loops.map(describeLoop)];
+    const parts = [
+      ...(a.fixedWaitSeconds > 0 ? [`${fmt(a.fixedWaitSeconds)} of sleeps`] : []),
+      ...(a.boundedWaitSeconds > 0 ? [`${fmt(a.boundedWaitSeconds)} of \`timeout\`-bounded commands`] : []),
+      ...a.loops.map(describeLoop),
+    ];
     return [{
       container: c.name,
       message: `${objectRef(t)}: preStop of container "${c.name}" may run ${fmt(w.boundSeconds)} (${parts.join(' + ')}), more than ${grace(t)}.`,
-      fix: `Bound the loop to end by t=${Math.max(1, t.gracePeriodSeconds - 10)}s, or set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(w.boundSeconds) + 10)}.`,
+      fix: `Bound the waits to end by t=${Math.max(1, t.gracePeriodSeconds - 10)}s, or set terminationGracePeriodSeconds to at least ${graceToSet(t, Math.ceil(w.boundSeconds) + 10)}.`,
     }];
   }),
 });
