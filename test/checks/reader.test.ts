@@ -48,6 +48,9 @@ describe('forms of waiting', () => {
     const f = of('GS001', [deployment([shContainer('sleep infinity')], { terminationGracePeriodSeconds: 600 })]);
     expect(f).toHaveLength(1);
     expect(f[0].message).toContain('sleeps forever');
+    const istio = of('GS003', [deployment([shContainer('sleep infinity')], { terminationGracePeriodSeconds: 60 }, { labels: { 'sidecar.istio.io/inject': 'true' } })]);
+    expect(istio[0].message).toContain('waits forever');
+    expect(istio[0].fix).not.toMatch(/Infinity|NaN/);
   });
   test('timeout 45 sleep 45 with grace 30 is GS001; timeout 10 sleep 45 is a 10s sleep', () => {
     expect(of('GS001', [deployment([shContainer('timeout 45 sleep 45')])])[0].message).toContain('sleeps 45s');

@@ -23,7 +23,9 @@ export const GS003 = defineRule({
       return [{
         container: c.name,
         message: `${objectRef(t)}: istio-proxy stops after terminationDrainDuration ${i.drainText}, but the preStop of container "${c.name}" waits ${fmt(wait)}: between t=${fmt(drainS)} and t=${fmt(wait)} the pod has no proxy, so requests still routed to it and its outbound calls fail.`,
-        fix: `Set terminationDrainDuration to at least ${Math.ceil(wait) + 5}s (and terminationGracePeriodSeconds above it), or run istio-proxy as a native sidecar.`,
+        fix: Number.isFinite(wait)
+          ? `Set terminationDrainDuration to at least ${Math.ceil(wait) + 5}s (and terminationGracePeriodSeconds above it), or run istio-proxy as a native sidecar.`
+          : 'Bound the preStop wait, then set terminationDrainDuration above it; or run istio-proxy as a native sidecar.',
       }];
     });
   },

@@ -7,7 +7,7 @@ import { PodTemplateTarget } from '../model';
 import { ShellLoop } from '../shell';
 import { ContainerInfo, containersOf, HookInfo } from '../workload';
 
-export const fmt = (s: number) => `${Number(s.toFixed(3))}s`;
+export const fmt = (s: number) => (Number.isFinite(s) ? `${Number(s.toFixed(3))}s` : 'forever');
 
 export function grace(t: PodTemplateTarget): string {
   return `terminationGracePeriodSeconds ${t.gracePeriodSeconds}${t.gracePeriodExplicit ? '' : ' (the Kubernetes default; the pod does not set it)'}`;
