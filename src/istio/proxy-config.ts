@@ -1,10 +1,6 @@
 import { Duration } from 'cdk8s';
 import { parse, stringify } from 'yaml';
-<<<<<<< HEAD
 import { parseGoDuration as parseDurationMillis } from '../plan/go-duration';
-import { memo } from '../script/value-key';
-=======
->>>>>>> main
 
 /**
  * The pod annotation that overrides the mesh's ProxyConfig for one workload. Its value is YAML
