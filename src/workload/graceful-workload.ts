@@ -3,11 +3,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkContainerName, checkPresent, checkWholeNumber } from '../core';
 import { ShutdownPlan } from '../plan';
-import { encodePlanAnnotation, PLAN_ANNOTATION as PLAN_ANNOTATION_NAME } from '../plan/plan-annotation';
 import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStopHook, PreStopKind } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
+import { encodePlanAnnotation, PLAN_ANNOTATION as PLAN_ANNOTATION_NAME } from '../plan/plan-annotation';
 
 /** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful lint` and `timeline`. */
 export const PLAN_ANNOTATION = PLAN_ANNOTATION_NAME;
