@@ -287,7 +287,9 @@ function scopeObject(o: any, names: NameIndex, placeholders: Placeholders): void
 }
 
 /** values.yaml entries for a workload: its replicas and images become template lookups. */
-function exposeWorkload(copy: any, original: any, paths: Map<string, string>, earlier: HelmWorkloadValues[], placeholders: Placeholders): HelmWorkloadValues | undefined {
+function exposeWorkload(
+  copy: any, original: any, paths: Map<string, string>, earlier: HelmWorkloadValues[], placeholders: Placeholders,
+): HelmWorkloadValues | undefined {
   const template = podTemplateOf(copy);
   if (!template || template === copy) return undefined;
   const name = original.metadata.name;
