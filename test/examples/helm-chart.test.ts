@@ -41,18 +41,25 @@ function appWithReferences(): App {
   new ApiObject(chart, 'sa', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runner' } });
   new ApiObject(chart, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' }, rules: [] });
   new ApiObject(chart, 'binding', {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader-binding' },
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'reader-binding' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
     subjects: [{ kind: 'ServiceAccount', name: 'runner' }, { kind: 'User', name: 'runner' }],
   });
   new ApiObject(chart, 'job', {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate' },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'migrate' },
     spec: {
       template: {
         spec: {
-          restartPolicy: 'Never', serviceAccountName: 'runner', imagePullSecrets: [{ name: 'creds' }, { name: 'platform-pull' }],
+          restartPolicy: 'Never',
+          serviceAccountName: 'runner',
+          imagePullSecrets: [{ name: 'creds' }, { name: 'platform-pull' }],
           containers: [{
-            name: 'migrate', image: 'example/migrate:1',
+            name: 'migrate',
+            image: 'example/migrate:1',
             envFrom: [{ configMapRef: { name: 'config' } }, { secretRef: { name: 'platform-db' } }],
             env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } }],
           }],
@@ -63,12 +70,16 @@ function appWithReferences(): App {
   });
   const service = ApiObject.of(workload.service!).name;
   new ApiObject(chart, 'ingress', {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web' },
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web' },
     spec: { rules: [{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
   });
   const deployment = ApiObject.of(workload.deployment).name;
   new ApiObject(chart, 'hpa', {
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api' },
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'api' },
     spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment }, minReplicas: 2, maxReplicas: 4 },
   });
   return app;

@@ -77,7 +77,11 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('synth:helm writes Chart.yaml from the options and prints every timeline, as synth does', () => {
   expect(YAML.parse(fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'))).toEqual({
-    apiVersion: 'v2', name: 'graceful-shutdown-examples', type: 'application', version: '2.1.0', appVersion: '1.0.0',
+    apiVersion: 'v2',
+    name: 'graceful-shutdown-examples',
+    type: 'application',
+    version: '2.1.0',
+    appVersion: '1.0.0',
     description: 'The cdk8s-graceful-shutdown example platform: one workload per pattern',
   });
   for (const w of ['web-api', 'istio-orders', 'web-nginx', 'envoy-gateway', 'soa-test']) expect(synthOutput).toContain(`== ${w}`);
