@@ -74,6 +74,14 @@ project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolv
 // Real-process tests need dash, busybox, shellcheck, nginx, wrk and curl: install what is missing first.
 project.testTask.prependExec('bash scripts/ensure-test-deps.sh');
 
+// The consumer smoke test packs the library (compiling lib/), so it runs after the main jest run,
+// never beside the tarball test; `npm test` runs it.
+const consumerTest = project.addTask('test:consumer', {
+  description: 'Pack the library, install it into an empty app as README "Install" says, synthesize, lint and render the Helm chart on Node 20 and a Node LTS',
+  exec: "jest --ci --coverage=false --testMatch '<rootDir>/test/consumer/**/*.smoke.ts'",
+});
+project.testTask.spawn(consumerTest);
+
 project.addTask('synth', {
   description: 'Synthesize the example app into dist-k8s/ and print every workload\'s shutdown timeline',
   exec: `${tsNode} examples/main.ts`,
