@@ -74,6 +74,14 @@ project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolv
 // Real-process tests need dash, busybox, shellcheck, nginx, wrk and curl: install what is missing first.
 project.testTask.prependExec('bash scripts/ensure-test-deps.sh');
 
+// The last step of a release (docs/release.md): the tarball in dist/js/ to the registry npm is
+// configured for; `-- --dry-run` to try it, NPM_PACKAGE_NAME=@scope/name to publish under a scope.
+project.addTask('publish:registry', {
+  description: 'Publish the release tarball (dist/js/*.tgz) to the npm registry of .npmrc (args: --dry-run; env NPM_PACKAGE_NAME to rename)',
+  exec: 'bash scripts/publish.sh',
+  receiveArgs: true,
+});
+
 // The consumer smoke test packs the library (compiling lib/), so it runs after the main jest run,
 // never beside the tarball test; `npm test` runs it.
 const consumerTest = project.addTask('test:consumer', {
