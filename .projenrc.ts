@@ -45,8 +45,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testTimeout: 120_000,
-      // The package name resolves to src/, as tsconfig-paths does for ts-node (examples/).
-      moduleNameMapper: { '^cdk8s-graceful-shutdown$': '<rootDir>/src/index.ts' },
+      // Coverage on demand (`npx jest --coverage`): instrumenting every run slows the fast suite.
+      collectCoverage: false,
     },
   },
   gitignore: ['dist-k8s/', 'dist-helm/', '.bench/', '*.cpuprofile'],
@@ -71,6 +71,36 @@ project.eslint?.addLintPattern('bench');
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './examples/tsconfig.json']);
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
 
+// Two jest projects: `unit` (pure and synth, no process started; `npm run test:unit`) and `real`
+// (runs generated scripts in real shells, nginx, fake servers; `npm run test:real`). `npm test` runs
+// both. A test file that starts processes is named *.real.test.ts or sits in a file listed here;
+// test/core/suites.test.ts fails when a file that starts processes is in the unit project.
+const REAL_PROCESS_TESTS = [
+  '\\.real\\.test\\.ts$', '/test/e2e/', '/test/invariants/', '/test/cli/', '/test/checks/fixtures\\.test\\.ts$',
+  '/test/examples/helm(-chart)?\\.test\\.ts$', '/test/consumer/.*\\.test\\.ts$',
+  '/test/script/(run-script|script-http|script-poll|script-steps|shell-quote)\\.test\\.ts$',
+  '/test/envoy/(gateway|probe)\\.test\\.ts$',
+  '/test/istio/(app-prestop-script|example|istio-drained-workload|proxy-hold-script)\\.test\\.ts$',
+  '/test/nginx/(graceful-nginx|nginx-conf)\\.test\\.ts$',
+  '/test/registry/(example-run|registry-aware-service|scripts-nacos|scripts-others|sidecar-trigger)\\.test\\.ts$',
+];
+const jestProject = (displayName: string, select: { testPathIgnorePatterns?: string[]; testRegex?: string[] }) => ({
+  displayName,
+  testMatch: select.testRegex ? undefined : ['<rootDir>/test/**/*.test.ts'],
+  testRegex: select.testRegex,
+  testPathIgnorePatterns: ['/node_modules/', ...(select.testPathIgnorePatterns ?? [])],
+  transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+  clearMocks: true,
+  // The package name resolves to src/, as tsconfig-paths does for ts-node (examples/).
+  moduleNameMapper: { '^cdk8s-graceful-shutdown$': '<rootDir>/src/index.ts' },
+});
+project.tryFindObjectFile('package.json')?.addOverride('jest.projects', [
+  jestProject('unit', { testPathIgnorePatterns: REAL_PROCESS_TESTS }),
+  jestProject('real', { testRegex: REAL_PROCESS_TESTS }),
+]);
+project.addTask('test:unit', { description: 'Fast tests: pure and synth, no process started', exec: 'jest --selectProjects unit' });
+project.addTask('test:real', { description: 'Tests that run scripts, nginx and fake servers for real', exec: 'jest --selectProjects real' });
+
 // Real-process tests need dash, busybox, shellcheck, nginx, wrk and curl: install what is missing first.
 project.testTask.prependExec('bash scripts/ensure-test-deps.sh');
 
@@ -86,7 +116,7 @@ project.addTask('publish:registry', {
 // never beside the tarball test; `npm test` runs it.
 const consumerTest = project.addTask('test:consumer', {
   description: 'Pack the library, install it into an empty app as README "Install" says, synthesize, lint and render the Helm chart on Node 20 and a Node LTS',
-  exec: "jest --ci --coverage=false --testMatch '<rootDir>/test/consumer/**/*.smoke.ts'",
+  exec: 'jest --ci --config test/consumer/jest.config.json',
 });
 project.testTask.spawn(consumerTest);
 

@@ -1,6 +1,5 @@
 import { Duration } from 'cdk8s';
 import { parse, stringify } from 'yaml';
-import { memo } from '../script/value-key';
 
 /**
  * The pod annotation that overrides the mesh's ProxyConfig for one workload. Its value is YAML
@@ -106,14 +105,9 @@ export function renderProxyConfig(c: DerivedProxyConfig, existing?: string): str
   return stringify(merged);
 }
 
-/**
- * YAML of the derived fields alone, by value: a few small strings and booleans, whose YAML is the
- * same for equal JSON. `yaml.stringify` cost tens of microseconds per workload; a platform has
- * few distinct proxy configs. Bounded, so memory stays small.
- */
-const DERIVED_YAML = new Map<string, string>();
+/** YAML of the derived fields alone. */
 function derivedYaml(derived: Record<string, unknown>): string {
-  return memo(DERIVED_YAML, 500, JSON.stringify(derived), () => stringify(derived));
+  return stringify(derived);
 }
 
 function assertSame(path: string, theirs: unknown, ours: unknown): void {

@@ -1,12 +1,12 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkContainerName, checkPresent, checkWholeNumber } from '../core';
 import { ShutdownPlan } from '../plan';
 import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStopHook, PreStopKind } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
-import { intern } from '../script/value-key';
 
 /** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
 export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
@@ -87,7 +87,7 @@ export class GracefulWorkload extends Construct {
     // Plans are immutable, and patterns share one plan between workloads built from equal props.
     let text = ANNOTATIONS.get(plan);
     if (text === undefined) {
-      text = intern(planAnnotationText(plan));
+      text = planAnnotationText(plan);
       ANNOTATIONS.set(plan, text);
     }
     return text;
@@ -110,16 +110,15 @@ export class GracefulWorkload extends Construct {
    */
   public constructor(scope: Construct, id: string, props: GracefulWorkloadProps) {
     super(scope, id);
+    const { replicas, pdbMaxUnavailable } = withConstructPath(this, () => {
+      checkPresent(props?.plan, 'plan', 'give the ShutdownPlan every timing is derived from, e.g. ShutdownPlan.standard({ maxDrain: Duration.seconds(30) }).');
+      return {
+        replicas: checkWholeNumber(props.replicas ?? 2, 'replicas', 0),
+        pdbMaxUnavailable: checkWholeNumber(props.pdbMaxUnavailable ?? 1, 'pdbMaxUnavailable', 1, 'or node drains block forever'),
+      };
+    });
     this.plan = props.plan;
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-    const replicas = props.replicas ?? 2;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new Error(`${this.node.path}: replicas ${replicas} is not a whole number >= 0.`);
-    }
-    const pdbMaxUnavailable = props.pdbMaxUnavailable ?? 1;
-    if (!Number.isInteger(pdbMaxUnavailable) || pdbMaxUnavailable < 1) {
-      throw new Error(`${this.node.path}: pdbMaxUnavailable ${pdbMaxUnavailable} must be a whole number >= 1, or node drains block forever.`);
-    }
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       replicas,
@@ -190,6 +189,8 @@ export class GracefulWorkload extends Construct {
   }
 
   private containerProps(props: GracefulContainerProps): kplus.ContainerProps {
+    // cdk8s-plus names an unnamed container itself, but writes an empty name as it is.
+    if (props.name !== undefined) checkContainerName(props.name, 'containers[].name');
     const preStop = props.preStop;
     const useSleepAction = this.kubernetesVersion.supportsSleepAction;
     const handler = preStop?._toHandler(useSleepAction);
