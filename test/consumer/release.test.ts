@@ -13,8 +13,10 @@ import * as path from 'path';
 const root = path.join(__dirname, '..', '..');
 let clone: string;
 const gitEnv = {
-  GIT_AUTHOR_NAME: 'Release Test', GIT_AUTHOR_EMAIL: 'release@example.com',
-  GIT_COMMITTER_NAME: 'Release Test', GIT_COMMITTER_EMAIL: 'release@example.com',
+  GIT_AUTHOR_NAME: 'Release Test',
+  GIT_AUTHOR_EMAIL: 'release@example.com',
+  GIT_COMMITTER_NAME: 'Release Test',
+  GIT_COMMITTER_EMAIL: 'release@example.com',
 };
 
 function sh(cmd: string, args: string[]): string {
