@@ -59,6 +59,9 @@ project.package.addPackageResolutions('unrs-resolver@1.12.2');
 // process.exit(), which skips that path, so CI cannot hang after a green run.
 project.tryFindObjectFile('package.json')?.addOverride('jest.forceExit', true);
 project.package.addBin({ 'cdk8s-graceful': 'bin/cdk8s-graceful' });
+// jsii 6 prints a Node 20 end-of-life banner at every compile; Node 20 is what CI runs (the consumer
+// test also runs the package on a current LTS), so every projen task silences it, as .ci/run does.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 // What a consumer gets: the compiled library, its jsii assembly, the CLI and the docs; nothing of
 // the working folders (src, test, bench, examples, docs, scripts, dist-k8s, ...). Checked by
 // test/consumer/tarball.test.ts.
