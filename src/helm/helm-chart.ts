@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import { GracefulWorkload } from '../workload';
@@ -110,14 +110,14 @@ export class HelmChart {
         }
         return copy;
       });
-      templates[`templates/${chartFileName(chart)}`] = placeholders.render(
-        rendered.map(r => YAML.stringify(r, { lineWidth: 0 })).join('---\n'));
+      // cdk8s's own writer (YAML 1.1, as Helm and Kubernetes read it: `on` and `yes` stay strings).
+      templates[`templates/${chartFileName(chart)}`] = placeholders.render(Yaml.stringify(...rendered));
     }
 
     const values = { workloads: Object.fromEntries(workloads.map(w => [w.key, workloadValues(w)])) };
     this.workloads = workloads;
     this.files = {
-      'Chart.yaml': YAML.stringify({
+      'Chart.yaml': yaml11({
         apiVersion: 'v2',
         name: props.name,
         description: props.description ?? 'Kubernetes workloads whose termination settings are derived from one shutdown plan',
@@ -125,7 +125,7 @@ export class HelmChart {
         version: props.version,
         appVersion: props.appVersion ?? props.version,
       }),
-      'values.yaml': VALUES_HEADER + YAML.stringify(values, { lineWidth: 0 }),
+      'values.yaml': VALUES_HEADER + yaml11(values),
       'values.schema.json': JSON.stringify(valuesSchema(workloads), undefined, 2) + '\n',
       'templates/NOTES.txt': NOTES_HEADER + notes.join('\n'),
       ...templates,
@@ -147,6 +147,11 @@ export class HelmChart {
       return target;
     });
   }
+}
+
+/** Helm reads Chart.yaml and values.yaml as YAML 1.1: `on`, `yes` or `1.10` must stay strings. */
+function yaml11(value: object): string {
+  return YAML.stringify(value, { lineWidth: 0, version: '1.1' });
 }
 
 const VALUES_HEADER = `# Each workload's replicas and container images, by workload.

@@ -21,12 +21,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Helm's output read as Kubernetes reads it: YAML 1.1, where `on` and `yes` are booleans. */
 function renderApp(app: App, release: string): any[] {
   const dir = fs.mkdtempSync(path.join(tmp, 'chart-'));
   HelmChart.fromApp(app, { name: 'refs', version: '0.1.0' }).writeTo(dir);
   const r = spawnSync(helm, ['template', release, dir], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
-  return YAML.parseAllDocuments(r.stdout).map(d => d.toJS()).filter(o => o);
+  return YAML.parseAllDocuments(r.stdout, { version: '1.1' }).map(d => d.toJS()).filter(o => o);
 }
 
 function appWithReferences(): App {
@@ -36,7 +37,7 @@ function appWithReferences(): App {
   const workload = new GracefulWorkload(chart, 'api', { plan, replicas: 2 });
   workload.addContainer({ name: 'app', image: 'example/api:1', portNumber: 8080 });
   workload.exposeViaService({ ports: [{ port: 80, targetPort: 8080 }] });
-  new ApiObject(chart, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { 'template.txt': 'Hello {{ .Name }}' } });
+  new ApiObject(chart, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { 'template.txt': 'Hello {{ .Name }}', 'flag': 'on', 'answer': 'yes', 'zip': '0123' } });
   new ApiObject(chart, 'creds', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' } });
   new ApiObject(chart, 'sa', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runner' } });
   new ApiObject(chart, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' }, rules: [] });
@@ -105,6 +106,8 @@ test('references to objects of the app follow the release; references to other o
   expect(find('Job').spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/instance': 'rel' });
   // The app's own `{{` is text to Helm, not a template action.
   expect(find('ConfigMap').data['template.txt']).toBe('Hello {{ .Name }}');
+  // Strings that YAML 1.1 (Helm's and Kubernetes' parser) reads as booleans or octal stay strings.
+  expect(find('ConfigMap').data).toMatchObject({ flag: 'on', answer: 'yes', zip: '0123' });
 });
 
 test('a long release name is shortened so that every name stays a 63-character DNS label', () => {
@@ -125,6 +128,9 @@ test('values: one entry per workload with its replicas and every container image
     workloads: { 'refs-api': { replicas: 2, images: { app: 'example/api:1' } }, 'refs-job': { images: { migrate: 'example/migrate:1' } } },
   });
   expect(chart.files['templates/NOTES.txt']).toContain('terminationGracePeriodSeconds: 17 (derived from the plan)');
+  // Helm reads Chart.yaml as YAML 1.1: an appVersion such as 1.10 must stay the string it is.
+  const versioned = HelmChart.fromApp(new App(), { name: 'refs', version: '0.1.0', appVersion: '1.10' });
+  expect(YAML.parse(versioned.files['Chart.yaml'], { version: '1.1' })).toMatchObject({ version: '0.1.0', appVersion: '1.10' });
   expect(chart.files['templates/NOTES.txt']).toContain('== refs-job: Job');
 });
 

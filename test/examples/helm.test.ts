@@ -38,7 +38,7 @@ function helmRun(args: string[]): { status: number | null; stdout: string; stder
 function render(release: string, ...extra: string[]): any[] {
   const r = helmRun(['template', release, chartDir, ...extra]);
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-  return YAML.parseAllDocuments(r.stdout).map(d => d.toJS()).filter(o => o);
+  return YAML.parseAllDocuments(r.stdout, { version: '1.1' }).map(d => d.toJS()).filter(o => o);
 }
 
 const key = (o: any) => `${o.kind}/${o.metadata.name}`;
@@ -70,7 +70,7 @@ beforeAll(() => {
   chartDir = path.join(tmp, 'chart');
   synthOutput = runExampleApp(['--helm', chartDir, '--chart-version', '2.1.0']);
   runExampleApp([], { CDK8S_OUTDIR: path.join(tmp, 'plain') });
-  plain = fs.readdirSync(path.join(tmp, 'plain')).flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(tmp, 'plain', f), 'utf8')).map(d => d.toJS()));
+  plain = fs.readdirSync(path.join(tmp, 'plain')).flatMap(f => YAML.parseAllDocuments(fs.readFileSync(path.join(tmp, 'plain', f), 'utf8'), { version: '1.1' }).map(d => d.toJS()));
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
