@@ -44,7 +44,11 @@ export interface HelmWorkloadValues {
   readonly kind: string;
   /** Its name before the release prefix. */
   readonly name: string;
-  /** The replicas value, when the kind has replicas. */
+  /**
+   * The replicas value.
+   *
+   * @default - none: the kind has no replicas (a Job, a DaemonSet)
+   */
   readonly replicas?: number;
   /** Container name to image, init containers (native sidecars) included. */
   readonly images: { [container: string]: string };
