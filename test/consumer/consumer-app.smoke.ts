@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FakeNpmRegistry } from './fake-npm-registry';
 
 /**
  * A consumer's empty folder, as README "Install" tells it: the packed library installed with the
@@ -9,7 +10,9 @@ import * as path from 'path';
  * name), the README's usage example, then on the machine's Node 20 and on a current Node LTS
  * (scripts/ensure-node-lts.sh): synthesize all four patterns with ts-node and as compiled plain
  * JavaScript, lint the output with the installed `cdk8s-graceful` bin, and render the Helm chart
- * with a real Helm. Needs the npm registry (installs), nothing else.
+ * with a real Helm. Then the internal-registry path: publish:registry publishes the tarball under a
+ * scope to a registry on 127.0.0.1 (test/consumer/fake-npm-registry.ts), and the README's .npmrc
+ * and alias install it into another empty app. Needs the npm registry (installs), nothing else.
  *
  * Runs with `npm run test:consumer` (part of `npm test`), not in the main jest run: it packs the
  * library, which compiles lib/, so it must not run beside the tarball test.
@@ -18,6 +21,7 @@ const root = path.join(__dirname, '..', '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 let tmp: string;
 let app: string;
+let tarball: string;
 let helm: string;
 const nodes: { bin: string; major: number }[] = [];
 
@@ -40,6 +44,22 @@ function run(cmd: string, args: string[], opts: { bin?: string; env?: NodeJS.Pro
   return r.stdout;
 }
 
+/** As run(), without blocking the event loop: the fake registry answers in this process. */
+function runAsync(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: consumerEnv(undefined, opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', d => out += d);
+    child.stderr.on('data', d => err += d);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('close', code => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out); else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
 function readDir(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).sort().map(f => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 }
@@ -51,7 +71,7 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', tmp, '--silent'], {
     cwd: root, stdio: 'pipe', timeout: 300_000, env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
   });
-  const tarball = path.join(tmp, fs.readdirSync(tmp).find(f => f.endsWith('.tgz'))!);
+  tarball = path.join(tmp, fs.readdirSync(tmp).find(f => f.endsWith('.tgz'))!);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }, undefined, 2));
 
   // README "Install", command for command: the library from the tarball, then the toolchain.
@@ -138,5 +158,42 @@ describe.each([{ index: 0, label: 'the machine\'s Node (20)' }, { index: 1, labe
     expect(rendered).toContain('name: "shop-web-api-deployment-');
     const lint = run(path.join(app, 'node_modules', '.bin', 'cdk8s-graceful'), ['lint', '-'], { bin: node().bin, input: rendered });
     expect(lint).toMatch(/\b0 error\(s\)/);
+  });
+});
+
+describe('from an internal registry, as README "Install" and docs/release.md say', () => {
+  const token = 'test-token-for-the-fake-registry';
+  let registry: FakeNpmRegistry;
+  beforeAll(async () => {
+    registry = await FakeNpmRegistry.start(token);
+  });
+  afterAll(async () => registry.stop());
+
+  test('publish:registry publishes under a scope; the README .npmrc and alias install it, and the README example runs', async () => {
+    const host = registry.url.replace(/^http:/, '');
+    const npmrc = readmeBlock('npmrc').replace(/https:\/\/npm\.acme\.example\//g, registry.url).replace(/\/\/npm\.acme\.example\//g, host);
+    expect(npmrc).toContain('_authToken=${NPM_TOKEN}');
+    const publisherConfig = path.join(tmp, 'publisher.npmrc');
+    fs.writeFileSync(publisherConfig, npmrc);
+    await runAsync('bash', [path.join(root, 'scripts', 'publish.sh'), tarball], {
+      cwd: root, env: { NPM_PACKAGE_NAME: '@acme/cdk8s-graceful-shutdown', npm_config_userconfig: publisherConfig, NPM_TOKEN: token },
+    });
+    expect(registry.versions('@acme/cdk8s-graceful-shutdown')).toEqual(['0.0.0']);
+
+    const consumer = path.join(tmp, 'registry-app');
+    fs.mkdirSync(consumer);
+    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'registry-app', version: '1.0.0', private: true }));
+    fs.writeFileSync(path.join(consumer, '.npmrc'), npmrc);
+    const [, ...args] = readmeBlock('registry-install').trim().split(/\s+/);
+    await runAsync('npm', [...args, '--no-audit', '--no-fund'], { cwd: consumer, env: { NPM_TOKEN: token } });
+
+    const installed = JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', 'cdk8s-graceful-shutdown', 'package.json'), 'utf8'));
+    expect(installed.name).toBe('@acme/cdk8s-graceful-shutdown');
+    // The README example, compiled to JavaScript, runs unchanged: it imports 'cdk8s-graceful-shutdown'.
+    fs.copyFileSync(path.join(app, 'out', 'readme.js'), path.join(consumer, 'readme.js'));
+    const shown = /```ts\n[\s\S]*?```[\s\S]*?```\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('<!-- consumer-test: usage -->')))![1];
+    expect(await runAsync('node', ['readme.js'], { cwd: consumer, env: { CDK8S_OUTDIR: path.join(tmp, 'registry-out') } })).toBe(shown);
+    expect(registry.requests.filter(r => r.method === 'PUT').length).toBe(1);
+    expect(registry.requests.filter(r => !r.authorized)).toEqual([]);
   });
 });
