@@ -11,7 +11,7 @@ import {
 import { EnvoyProbe } from './probe';
 import { adminCallHost, assertPort, assertStatPrefix, canonicalAddress, reachableFromKubelet } from './stat-names';
 import { DrainSelection, DrainTarget } from './stats';
-import { DerivationCache } from '../script/value-key';
+import { checkPresent, checkText, checkWholeSeconds, DerivationCache } from '../core';
 import { withConstructPath } from '../workload/errors';
 import { GracefulWorkload } from '../workload/graceful-workload';
 import { KubernetesVersion } from '../workload/kubernetes-version';
@@ -404,7 +404,8 @@ interface Validated {
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 
 function validate(props: GracefulEnvoyGatewayProps): Validated {
-  if (!props.image.trim()) throw new Error(`image '${props.image}' is empty: give the Envoy image, e.g. 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0'.`);
+  checkText(props?.image, 'image', 'the Envoy image', 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0');
+  checkPresent(props.listeners, 'listeners', 'give at least one listener ({ name, port }).');
   if (props.listeners.length === 0) throw new Error('listeners is empty ([]): give at least one listener ({ name, port }).');
   const adminPort = props.adminPort ?? 19000;
   assertPort(adminPort, 'adminPort');
@@ -554,10 +555,7 @@ function readinessProbe(v: Validated, sidecarPort: number | undefined): kplus.Pr
 }
 
 function wholeSeconds(d: Duration, property: string, min: number): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-    throw new Error(`${property} ${formatMillis(ms)} must be a whole number of seconds, at least ${min}s (the preStop script counts in seconds). Use Duration.seconds(n).`);
-  }
+  checkWholeSeconds(d, property, min, 'the preStop script counts in seconds');
   return d;
 }
 

@@ -3,6 +3,7 @@
  * See stats.ts for the sources.
  */
 import * as net from 'net';
+import { checkPort } from '../core';
 
 /**
  * The stat scope of a listener bound to `address:port`: Envoy's address string with `:` → `_`.
@@ -18,18 +19,8 @@ export function listenerStatScope(address: string, port: number, what = 'DrainTa
  * (`[::]`, `[fe80::1]`). Throws on anything that is not an IP address.
  */
 export function canonicalAddress(address: string, what = 'listener address'): string {
-  // Pure in `address` when it succeeds (errors name `what`, so they are not kept): a platform has
-  // a handful of bind addresses, and net.isIP and the URL parser cost microseconds per call.
-  let c = CANONICAL.get(address);
-  if (c === undefined) {
-    c = canonicalize(address, what);
-    if (CANONICAL.size >= 500) CANONICAL.clear();
-    CANONICAL.set(address, c);
-  }
-  return c;
+  return canonicalize(address, what);
 }
-
-const CANONICAL = new Map<string, string>();
 
 function canonicalize(address: string, what: string): string {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
@@ -78,9 +69,7 @@ function canonicalAddressForAdmin(address: string): string {
 }
 
 export function assertPort(port: number, what: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${what} ${port} is out of range: use a whole number 1-65535.`);
-  }
+  checkPort(port, what);
 }
 
 const STAT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

@@ -9,7 +9,7 @@ import { IstioVersion } from './istio-version';
 import { PROXY_CONFIG_ANNOTATION, protoDuration, renderProxyConfig } from './proxy-config';
 import { appActivityProbe, ENVOY_OUTBOUND_PORT } from './proxy-hold-probe';
 import { installDeclaredProxyTrim, ISTIO_PROXY_CONTAINER } from './proxy-trim';
-import { DerivationCache } from '../script/value-key';
+import { checkDuration, checkPort, checkPresent, checkText, DerivationCache } from '../core';
 import { propError, withConstructPath } from '../workload/errors';
 
 /**
@@ -406,11 +406,13 @@ interface Derived {
  * construct in errors only): derived once per distinct props value and shared by equal workloads.
  */
 function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
-  const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-  const istio = props.istioVersion;
-  if (!props.ports || props.ports.length === 0) {
+  checkText(props?.image, 'image', "the app's image", 'registry.example.com/orders:1.4.2');
+  const istio = checkPresent(props.istioVersion, 'istioVersion', "give the mesh's version, e.g. IstioVersion.of('1.22').");
+  checkPresent(props.ports, 'ports', 'give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
+  if (props.ports.length === 0) {
     throw propError(scope, 'ports', '[]', 'is empty: give at least one port the app listens on, e.g. { port: 8080, protocol: IstioProtocol.HTTP }.');
   }
+  const kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
   const seenPorts = new PortRegistry(scope);
   seenPorts.add('ports', props.ports);
   const containerName = props.containerName ?? 'app';
@@ -504,8 +506,8 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
   // and stops early after 5 failed reads or an empty answer ("exit after min(all connections
   // close, terminationGracePeriodSeconds-minimumDrainDuration)", its own comment). So with
   // exit-on-zero the drain's real bound is SIGKILL: the phase is the budget the plan reserves
-  // (terminationDrainDuration, which pilot-agent then ignores), and the description says when
-  // SIGKILL comes, read from a first build of the same plan (descriptions change no bound).
+  // (terminationDrainDuration, which pilot-agent then ignores), and the description says that
+  // SIGKILL ends it (the timeline's SIGKILL row says when).
   const minText = minDrain ? protoDuration(minDrain) : '5s (default)';
   const exitOnZeroOrdinary = !native && exitOnZero;
   const drainDescription = (sigkillAt: string): string => {
@@ -540,8 +542,8 @@ function derive(props: IstioDrainedWorkloadProps, scope: Construct): Derived {
     }
     return new ShutdownPlan({ phases: all, terminationGracePeriod: props.terminationGracePeriod });
   };
-  let plan = buildPlan('the end of the grace period');
-  if (exitOnZeroOrdinary) plan = buildPlan(`t=${formatDuration(plan.terminationGracePeriod)}`);
+  // Built once: the SIGKILL time is the plan's own last row, so the description does not repeat it.
+  const plan = buildPlan('the end of the grace period');
 
   // Nothing to wait for and nothing to call: the app gets its stop signal at once.
   let appPreStop: PosixScript | undefined;
@@ -653,33 +655,24 @@ function assertContainerName(scope: Construct, property: string, name: string): 
   }
 }
 
-function assertPort(scope: Construct, property: string, port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw propError(scope, property, port, 'is not a TCP port: use a whole number from 1 to 65535.');
-  }
+function assertPort(_scope: Construct, property: string, port: number): void {
+  checkPort(port, property);
 }
 
-function wholeSeconds(scope: Construct, property: string, d: Duration, min: number): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-    throw durationError(scope, property, d, `must be a whole number of seconds, at least ${min}s (the shell waits in whole seconds). Use Duration.seconds(n).`);
-  }
-  return d;
+function wholeSeconds(_scope: Construct, property: string, d: Duration, min: number): Duration {
+  return checkDuration(d, property, { minSeconds: min, whole: true });
 }
 
 function positive(scope: Construct, property: string, d: Duration): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms <= 0) throw durationError(scope, property, d, 'must be longer than zero.');
-  return d;
+  if (d.toMilliseconds() === 0) throw durationError(scope, property, d, 'must be longer than zero.');
+  return checkDuration(d, property, { minSeconds: 0, whole: false });
 }
 
-function nonNegative(scope: Construct, property: string, d: Duration): Duration {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms < 0) throw durationError(scope, property, d, 'must be zero or longer.');
-  return d;
+function nonNegative(_scope: Construct, property: string, d: Duration): Duration {
+  return checkDuration(d, property, { minSeconds: 0, whole: false });
 }
 
 /** `test/orders: propagation 1.5s must be ...`: durations in the timeline's own notation. */
 function durationError(scope: Construct, property: string, d: Duration, fix: string): Error {
-  return new Error(`${scope.node.path}: ${property} ${formatDuration(d)} ${fix}`);
+  return propError(scope, property, d, fix);
 }

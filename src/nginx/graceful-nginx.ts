@@ -2,14 +2,13 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
-import { formatDuration } from '../plan/duration-format';
 import { PollProbe, PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { establishedConnectionsProbe, readyFileOnceListeningProbe } from './connections-probe';
 import { NginxCutOver } from './cut-over';
 import { assertPort, checkUserNginxConf, renderNginxConfCached } from './nginx-conf';
 import { nginxStartCommand } from './start-command';
-import { DerivationCache } from '../script/value-key';
+import { checkWholeSeconds, DerivationCache } from '../core';
 import { withConstructPath } from '../workload/errors';
 
 /**
@@ -293,11 +292,7 @@ function derive(props: GracefulNginxProps): Derived {
     throw new Error(`${property} ${value} ${fix}`);
   };
   const seconds = (property: string, d: Duration, min: number): number => {
-    const ms = d.toMilliseconds();
-    if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms < min * 1000) {
-      fail(property, formatDuration(d), `must be a whole number of seconds >= ${min} (nginx and the preStop's sleeps work in seconds).`);
-    }
-    return ms / 1000;
+    return checkWholeSeconds(d, property, min, "nginx and the preStop's sleeps work in seconds");
   };
 
   const port = props.port ?? 8080;
@@ -354,7 +349,7 @@ function derive(props: GracefulNginxProps): Derived {
   // Keep-alive retirement: every connection still pinned when the pod leaves rotation is closed
   // by nginx within keepalive_time (busy) or keepalive_timeout (idle), plus one response.
   const retire = Math.max(keepaliveTimeSeconds, keepaliveTimeoutSeconds) + 1;
-  const stop = workerShutdownTimeoutSeconds + 1 + (reload ? 1 : 0);
+  const stop = workerShutdownTimeoutSeconds + 1;
   const phases: ShutdownPhaseProps[] = [];
   if (fileMode) {
     phases.push({ kind: PhaseKind.DEREGISTER, description: 'remove the readiness file', bound: Duration.seconds(0) });
@@ -376,10 +371,13 @@ function derive(props: GracefulNginxProps): Derived {
     // The error for a pinned grace period names whichever of the two sets this bound.
     boundProperty: keepaliveTimeoutSeconds > keepaliveTimeSeconds ? 'keepaliveTimeout' : 'keepaliveTime',
   });
+  if (reload) {
+    phases.push({ kind: PhaseKind.DRAIN, name: 'reload', description: 'nginx -s reload; old workers answer Connection: close', bound: Duration.seconds(1), inPreStop: true });
+  }
   phases.push({
     kind: PhaseKind.STOP,
     name: 'quit',
-    description: `${reload ? 'nginx -s reload, 1s, ' : ''}nginx -s quit; in-flight requests finish (worker_shutdown_timeout ${workerShutdownTimeoutSeconds}s); wait for the master to exit`,
+    description: `nginx -s quit; in-flight requests finish (worker_shutdown_timeout ${workerShutdownTimeoutSeconds}s); wait for the master to exit`,
     bound: Duration.seconds(stop),
     endsEarly: true,
     inPreStop: true,
@@ -428,7 +426,7 @@ function derive(props: GracefulNginxProps): Derived {
     }),
   );
   if (reload) {
-    script.add(Step.run(nginx('reload'), 'nginx -s reload'), Step.sleep(Duration.seconds(1), 'old workers answer Connection: close'));
+    script.add(Step.run(nginx('reload'), 'nginx -s reload'), Step.sleep(plan.phase('reload').bound, 'old workers answer Connection: close'));
   }
   script.add(
     Step.run(nginx('quit'), 'nginx -s quit'),

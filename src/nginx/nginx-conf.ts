@@ -2,7 +2,7 @@
  * nginx.conf rendering and the keep-alive check of user-supplied configs. Pure: no constructs,
  * no I/O, so both are unit-tested without synthesizing a chart.
  */
-import { keyOf, memo } from '../script/value-key';
+import { checkPort } from '../core';
 
 /** Options of {@link renderNginxConf}. Every time is whole seconds, taken from the shutdown plan. */
 export interface NginxConfOptions {
@@ -59,20 +59,9 @@ export function defaultServerBlock(port: number): string {
   ].join('\n');
 }
 
-/** Renders a complete nginx.conf whose keep-alive and shutdown settings come from the plan. */
-const RENDERED = new Map<string, string>();
-
-/**
- * `renderNginxConf` through a cache keyed by the options' values: a platform's nginx workloads
- * share a few configs, and a 3 KB text rendered (and interned) per workload cost more than its
- * key. Every option is in the key, with "unset" told apart from any value
- * (test/nginx/nginx-conf.test.ts compares cached and fresh renders).
- */
+/** `renderNginxConf`; the pattern's derivation cache keeps its result per props value. */
 export function renderNginxConfCached(o: NginxConfOptions): string {
-  const key = keyOf('nginx', o.port, o.keepaliveTimeoutSeconds, o.keepaliveTimeSeconds, o.workerShutdownTimeoutSeconds,
-    o.pidFile, o.tempDir, o.servers !== undefined, o.servers ?? '', o.workerProcesses !== undefined, o.workerProcesses ?? '',
-    o.accessLog === undefined ? 'unset' : o.accessLog);
-  return memo(RENDERED, 200, key, () => renderNginxConf(o));
+  return renderNginxConf(o);
 }
 
 export function renderNginxConf(o: NginxConfOptions): string {
@@ -298,5 +287,5 @@ export function checkUserNginxConf(text: string, limits: NginxConfLimits): strin
 
 /** Throws unless `port` is a TCP port. */
 export function assertPort(port: number, property: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${property} ${port} is out of range: use 1-65535.`);
+  checkPort(port, property);
 }

@@ -80,6 +80,7 @@ export class ShutdownPhase {
     this.endsEarly = props.endsEarly ?? false;
     this.inPreStop = props.inPreStop ?? [PhaseKind.DEREGISTER, PhaseKind.PROPAGATE, PhaseKind.DRAIN].includes(props.kind);
     this.boundProperty = props.boundProperty;
+    Object.freeze(this);
   }
 
   /**

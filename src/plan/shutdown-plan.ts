@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { ceilSeconds, formatMillis } from './duration-format';
 import { PhaseKind, ShutdownPhase, ShutdownPhaseProps } from './shutdown-phase';
-import { DerivationCache } from '../script/value-key';
+import { DerivationCache, ValidationError } from '../core';
 
 /** Props of a {@link ShutdownPlan}. */
 export interface ShutdownPlanProps {
@@ -123,19 +123,22 @@ export class ShutdownPlan {
 
     const pinned = props.terminationGracePeriod;
     this.pinned = pinned !== undefined;
-    if (pinned === undefined) {
-      this.terminationGracePeriod = this.requiredGracePeriod;
-      return;
-    }
+    this.terminationGracePeriod = pinned === undefined ? this.requiredGracePeriod : this.checkPinned(pinned, props, requiredSeconds);
+    // A plan is a value: shared by workloads built from equal props, so nothing in it can change.
+    Object.freeze(this.starts);
+    Object.freeze(this);
+  }
+
+  private checkPinned(pinned: Duration, props: ShutdownPlanProps, requiredSeconds: number): Duration {
     const prop = props.terminationGracePeriodProperty ?? 'terminationGracePeriod';
     const pinnedMs = pinned.toMilliseconds();
     if (!Number.isFinite(pinnedMs) || pinnedMs <= 0 || pinnedMs % 1000 !== 0) {
-      throw new Error(`${prop} ${formatMillis(pinnedMs)} is not a whole, positive number of seconds, which Kubernetes requires. Use Duration.seconds(n) with a whole n >= ${requiredSeconds}, or leave it unset to derive it (${requiredSeconds}s).`);
+      throw new ValidationError(prop, pinned, `is not a whole, positive number of seconds, which Kubernetes requires. Use Duration.seconds(n) with a whole n >= ${requiredSeconds}, or leave it unset to derive it (${requiredSeconds}s).`);
     }
     if (pinnedMs < requiredSeconds * 1000) {
-      throw new Error(this.doesNotFitMessage(prop, pinnedMs, requiredSeconds));
+      throw new ValidationError(prop, pinned, this.doesNotFitFix(prop, pinnedMs, requiredSeconds));
     }
-    this.terminationGracePeriod = pinned;
+    return pinned;
   }
 
   /** `terminationGracePeriodSeconds` of the pod spec. */
@@ -253,7 +256,7 @@ export class ShutdownPlan {
     return i;
   }
 
-  private doesNotFitMessage(prop: string, pinnedMs: number, requiredSeconds: number): string {
+  private doesNotFitFix(prop: string, pinnedMs: number, requiredSeconds: number): string {
     const sum = this.phases.map(p => p.toString()).join(' + ');
     const misfit = this.phases.findIndex((p, i) => this.starts[i] + p.bound.toMilliseconds() > pinnedMs);
     const p = this.phases[misfit];
@@ -263,7 +266,7 @@ export class ShutdownPlan {
     const largest = this.phases.filter(adjustable).sort((a, b) => b.bound.toMilliseconds() - a.bound.toMilliseconds());
     const target = adjustable(p) ? p : largest[0];
     const lower = target ? `lower ${target.boundProperty}` : `shorten the ${p.name} phase`;
-    return `${prop} ${formatMillis(pinnedMs)} is shorter than the plan's ${formatMillis(requiredSeconds * 1000)}: ${sum}; ${where}. Raise ${prop} to at least ${formatMillis(requiredSeconds * 1000)} or ${lower}.`;
+    return `is shorter than the plan's ${formatMillis(requiredSeconds * 1000)}: ${sum}; ${where}. Raise ${prop} to at least ${formatMillis(requiredSeconds * 1000)} or ${lower}.`;
   }
 }
 

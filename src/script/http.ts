@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Shell, ShellWord } from './shell';
+import { checkHttpUrl } from '../core';
 
 /** HTTP methods the script's HTTP helper sends. Busybox wget sends only GET and POST. */
 export enum HttpMethod {
@@ -80,23 +81,12 @@ export interface HttpCallOptions {
   readonly description?: string;
 }
 
-/** URLs already found valid: a platform repeats the same registry and admin URLs per workload. */
-const VALID_URLS = new Set<string>();
-
-/** Validates that a URL template is http(s) with a host; used by every URL a prop can set. */
+/**
+ * Validates a URL a prop sets: http(s) with a host, and only the run-time placeholders the library
+ * substitutes (`${POD_IP}`, `${HOST_IP}`, `${POD_NAME}`). Throws a `ValidationError`.
+ */
 export function assertHttpUrl(url: string, property: string): void {
-  if (VALID_URLS.has(url)) return;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x'));
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
-    throw new Error(`${property} '${url}' is not an http(s) URL with a host. Write it like 'http://127.0.0.1:19000/ready'.`);
-  }
-  if (VALID_URLS.size >= 1000) VALID_URLS.clear();
-  VALID_URLS.add(url);
+  checkHttpUrl(url, property);
 }
 
 /** Renders the `gs_http` argument list of a call, each argument one shell word. */

@@ -2,7 +2,6 @@ import { Duration } from 'cdk8s';
 import { CORE_FUNCTIONS, HTTP_FUNCTIONS } from './runtime';
 import { Shell } from './shell';
 import { RenderContext, Step } from './step';
-import { keyOf, memo } from './value-key';
 
 /** Props of a {@link PosixScript}. */
 export interface PosixScriptProps {
@@ -39,10 +38,6 @@ const PRELUDE = [
   '',
 ].join('\n');
 const PRELUDE_WITH_HTTP = `${PRELUDE}${HTTP_FUNCTIONS}\ngs_http_detect\n`;
-
-/** Rendered scripts by value key (see `Step._key`); emptied when full, so memory stays bounded. */
-const RENDERED = new Map<string, string>();
-const RENDERED_MAX = 500;
 
 /**
  * A POSIX sh script for a preStop hook or a sidecar, built from steps. It runs unchanged in dash,
@@ -91,18 +86,10 @@ export class PosixScript {
     return this.steps.some(s => s.usesHttp);
   }
 
-  /**
-   * The script text. Equal scripts (the same name, deadline and step values) render to the same
-   * string instance: platforms synthesize many workloads with equal scripts, and a 6-10 KB text
-   * built, kept and serialized once per workload was a large share of what synthesis cost.
-   */
+  /** The script text. Rendering seals the script (see `add`). */
   public render(): string {
-    if (this.rendered !== undefined) return this.rendered;
-    let key = keyOf('S', this.name, this.deadlineSeconds);
-    for (const step of this.steps) key += step._key();
-    const text = memo(RENDERED, RENDERED_MAX, key, () => this.renderText());
-    this.rendered = text;
-    return text;
+    if (this.rendered === undefined) this.rendered = this.renderText();
+    return this.rendered;
   }
 
   private renderText(): string {

@@ -1,5 +1,5 @@
 import { Shell } from './shell';
-import { keyedProbe } from './value-key';
+import { checkPort } from '../core';
 
 /**
  * Something a poll loop counts: the body of a shell function that sets `gs_count` to a
@@ -29,7 +29,7 @@ export class PollProbe {
    */
   public static processAlive(pidFile: string): IPollProbe {
     const file = Shell.quote(pidFile);
-    return keyedProbe({
+    return {
       description: `process in ${pidFile}`,
       usesHttp: false,
       renderBody: () => [
@@ -43,7 +43,7 @@ export class PollProbe {
         'if kill -0 "$gs_pid" 2>/dev/null; then gs_count=1; else gs_count=0; fi',
         'return 0',
       ].join('\n'),
-    }, 'processAlive', pidFile);
+    };
   }
 
   /**
@@ -65,12 +65,10 @@ export class PollProbe {
   /** Sockets in state `state` (the hex code /proc/net/tcp uses) on any of the local `ports`. */
   private static tcpSockets(factory: string, ports: number[], state: string, description: string): IPollProbe {
     if (ports.length === 0) throw new Error(`${factory} needs at least one port.`);
-    for (const p of ports) {
-      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`port ${p} is out of range: use 1-65535.`);
-    }
+    for (const p of ports) checkPort(p, 'port');
     // /proc/net/tcp writes local_address as HEXIP:HEXPORT (upper-case, 4 digits) and st as a hex state.
     const pattern = ports.map(p => `*:${p.toString(16).toUpperCase().padStart(4, '0')}`).join('|');
-    return keyedProbe({
+    return {
       description,
       usesHttp: false,
       renderBody: () => [
@@ -112,7 +110,7 @@ export class PollProbe {
         'if [ "$gs_seen" = 0 ]; then gs_why=\'/proc/net/tcp is not readable\'; return 1; fi',
         'return 0',
       ].join('\n'),
-    }, 'tcpSockets', state, pattern);
+    };
   }
 
   private constructor() {}

@@ -1,3 +1,5 @@
+import { assertKnownPlaceholders, PLACEHOLDER_NAMES, splitPlaceholders, ValidationError } from '../core';
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Shell quoting: the one place where a value from props becomes shell text. */
@@ -21,7 +23,7 @@ export class Shell {
   /** Throws a clear error unless `name` is a valid environment variable name. */
   public static assertEnvName(name: string, property: string): void {
     if (!ENV_NAME.test(name)) {
-      throw new Error(`${property} '${name}' is not a valid environment variable name: use letters, digits and '_', not starting with a digit (e.g. POD_IP).`);
+      throw new ValidationError(property, name, "is not a valid environment variable name: use letters, digits and '_', not starting with a digit (e.g. POD_IP).");
     }
   }
 
@@ -66,16 +68,19 @@ export class ShellWord {
    * `http://nacos:8848/nacos/v1/ns/instance?ip=${POD_IP}&port=8080`.
    */
   public static template(template: string): ShellWord {
-    const parts: ShellWord[] = [];
-    const re = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-    let last = 0;
-    for (let m = re.exec(template); m; m = re.exec(template)) {
-      if (m.index > last) parts.push(ShellWord.literal(template.slice(last, m.index)));
-      parts.push(ShellWord.env(m[1]));
-      last = m.index + m[0].length;
-    }
-    if (last < template.length || parts.length === 0) parts.push(ShellWord.literal(template.slice(last)));
-    return ShellWord.concat(parts);
+    return ShellWord.concat(splitPlaceholders(template).map(p => ('env' in p ? ShellWord.env(p.env) : ShellWord.literal(p.literal))));
+  }
+
+  /**
+   * A user's string in which `${POD_IP}`, `${HOST_IP}` and `${POD_NAME}` are read at run time
+   * (the construct puts them in the container's environment) and every other character stays
+   * literal. Any other `${NAME}` would be empty at run time, so it is refused here.
+   * @param text the user's string, e.g. `http://admin/instances?ip=${POD_IP}`
+   * @param property the prop it came from, for the error message
+   */
+  public static userTemplate(text: string, property: string): ShellWord {
+    assertKnownPlaceholders(text, property);
+    return ShellWord.concat(splitPlaceholders(text, PLACEHOLDER_NAMES).map(p => ('env' in p ? ShellWord.env(p.env) : ShellWord.literal(p.literal))));
   }
 
   /** The shell text: safe to paste as one word. */

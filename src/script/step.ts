@@ -1,12 +1,9 @@
 import { Duration } from 'cdk8s';
 import { HttpCallOptions, renderHttpArgs } from './http';
 import { IPollProbe } from './probe';
-import { Shell, ShellWord } from './shell';
-import { keyOf, probeKey } from './value-key';
+import { Shell } from './shell';
+import { checkWholeSeconds } from '../core';
 import { formatDuration } from '../plan/duration-format';
-
-/** The body `renderHttpArgs` writes when a call has none. */
-const EMPTY_WORD = ShellWord.literal('');
 
 /** Options of {@link Step.pollUntilZero}. */
 export interface PollOptions {
@@ -33,7 +30,8 @@ export interface PollOptions {
 export interface RunOptions {
   /**
    * Terminate the command after this long; capped by the script's deadline.
-   * @default Duration.seconds(10)
+   * @default the script's deadline (no bound of its own: every wait a script makes comes from its
+   * plan, and the deadline is the plan's)
    */
   readonly timeout?: Duration;
 }
@@ -50,31 +48,30 @@ export interface RenderContext {
 export class Step {
   /** Writes `t=<s> <name>: <message>` to the log. */
   public static log(message: string): Step {
-    return Step.fixed(false, () => [`gs_log ${Shell.quote(message)}`], () => keyOf('L', message));
+    return Step.fixed(false, () => [`gs_log ${Shell.quote(message)}`]);
   }
 
   /** Sleeps for `duration` (whole seconds), cut short by the deadline. */
   public static sleep(duration: Duration, reason: string): Step {
-    const s = wholeSeconds(duration, 'sleep');
+    const s = checkWholeSeconds(duration, 'sleep', 0);
     return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`sleep ${formatDuration(duration)}: ${reason}`)}`,
       `gs_sleep_until $(($(date +%s) - gs_start + ${s}))`,
-    ], () => keyOf('Z', s, reason)); // formatDuration(duration) is a function of s: whole seconds
+    ]);
   }
 
   /** Sleeps until `at` (whole seconds) after the script started: plan phases end at fixed offsets. */
   public static sleepUntil(at: Duration, reason: string): Step {
-    const s = wholeSeconds(at, 'sleepUntil');
+    const s = checkWholeSeconds(at, 'sleepUntil', 0);
     return Step.fixed(false, () => [
       `gs_log ${Shell.quote(`wait until t=${s}s: ${reason}`)}`,
       `gs_sleep_until ${s}`,
-    ], () => keyOf('U', s, reason));
+    ]);
   }
 
   /** Makes an HTTP call; sets `gs_ok` to 1 on a 2xx answer, else 0, and keeps the body in `gs_body`. */
   public static http(call: HttpCallOptions): Step {
-    const timeout = wholeSeconds(call.timeout ?? Duration.seconds(2), 'http timeout');
-    if (timeout < 1) throw new Error('http timeout must be at least 1s.');
+    const timeout = checkWholeSeconds(call.timeout ?? Duration.seconds(2), 'http timeout', 1);
     const what = call.description ?? `${call.method} ${call.url.display}`;
     return Step.fixed(true, () => [
       `if gs_body=$(gs_http ${renderHttpArgs(call, `"$(gs_cap ${timeout})"`)} 2>/dev/null); then`,
@@ -85,12 +82,7 @@ export class Step {
       '  gs_ok=0',
       `  gs_log ${Shell.quote(`${what}: failed: `)}"$(gs_http_why "$gs_rc")"`,
       'fi',
-    ], () => {
-      // Every value renderHttpArgs writes, as it writes it (an absent body renders as '').
-      const headers = call.headers ?? [];
-      return keyOf('H', timeout, what, call.method, call.url.text, (call.body ?? EMPTY_WORD).text,
-        headers.length, ...headers.map(h => h.word.text));
-    });
+    ]);
   }
 
   /**
@@ -101,24 +93,27 @@ export class Step {
    */
   public static run(command: string[], description: string, options: RunOptions = {}): Step {
     if (command.length === 0) throw new Error(`step '${description}': command is empty.`);
-    const timeout = wholeSeconds(options.timeout ?? Duration.seconds(10), 'run timeout');
+    const own = options.timeout === undefined ? undefined : checkWholeSeconds(options.timeout, 'run timeout', 1);
     const argv = command.map(a => Shell.quote(a)).join(' ');
-    return Step.fixed(false, () => [
-      `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
-      '  gs_ok=1',
-      `  gs_log ${Shell.quote(`${description}: ok`)}`,
-      'else',
-      '  gs_rc=$?',
-      '  gs_ok=0',
-      '  case $gs_rc in',
-      '    124) gs_why="the script\'s deadline has passed, not started" ;;',
-      `    143) gs_why='no exit within ${timeout}s, terminated' ;;`,
-      '    127) gs_why=\'command not found\' ;;',
-      '    *) gs_why=\'its output is in the log above\' ;;',
-      '  esac',
-      `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
-      'fi',
-    ], () => keyOf('R', timeout, argv, description));
+    return new Step(false, ctx => {
+      const timeout = own ?? ctx.deadlineSeconds;
+      return [
+        `if gs_bounded "$(gs_cap ${timeout})" ${argv} >>"$gs_cmd_out" 2>&1; then`,
+        '  gs_ok=1',
+        `  gs_log ${Shell.quote(`${description}: ok`)}`,
+        'else',
+        '  gs_rc=$?',
+        '  gs_ok=0',
+        '  case $gs_rc in',
+        '    124) gs_why="the script\'s deadline has passed, not started" ;;',
+        `    143) gs_why='no exit within ${timeout}s, terminated' ;;`,
+        '    127) gs_why=\'command not found\' ;;',
+        '    *) gs_why=\'its output is in the log above\' ;;',
+        '  esac',
+        `  gs_log ${Shell.quote(`${description}: failed with exit `)}"$gs_rc: $gs_why"`,
+        'fi',
+      ];
+    });
   }
 
   /**
@@ -126,9 +121,8 @@ export class Step {
    * `zero` or `deadline`. A probe that cannot tell is logged and retried, never taken as zero.
    */
   public static pollUntilZero(options: PollOptions): Step {
-    const interval = wholeSeconds(options.interval ?? Duration.seconds(1), 'poll interval');
-    if (interval < 1) throw new Error('poll interval must be at least 1s.');
-    const until = options.until ? wholeSeconds(options.until, 'poll until') : undefined;
+    const interval = checkWholeSeconds(options.interval ?? Duration.seconds(1), 'poll interval', 1);
+    const until = options.until ? checkWholeSeconds(options.until, 'poll until', 0) : undefined;
     const what = options.description ?? options.probe.description;
     const usesHttp = options.probe.usesHttp;
     return new Step(usesHttp, ctx => {
@@ -193,7 +187,7 @@ export class Step {
         ] : []),
         'done',
       ];
-    }, () => keyOf('P', probeKey(options.probe), interval, until ?? '', what, usesHttp));
+    });
   }
 
   /** Runs `steps` only when the last HTTP call or command failed (`gs_ok` is not 1). */
@@ -213,27 +207,21 @@ export class Step {
       ...inner.flatMap(s => s._render(ctx)).map(l => `  ${l}`),
       '  :',
       'fi',
-    ], () => keyOf('G', test, ...inner.map(s => s._key())));
+    ]);
   }
 
-  /**
-   * A step whose text does not depend on the script it is in. `key` builds its value key from the
-   * step's inputs, not its text, so a cached script renders no step text: it must hold every input
-   * the text depends on (test/script/script-cache.test.ts compares cached and fresh renders).
-   */
-  private static fixed(usesHttp: boolean, render: () => string[], key: () => string): Step {
-    return new Step(usesHttp, render, key);
+  /** A step whose text does not depend on the script it is in. */
+  private static fixed(usesHttp: boolean, render: () => string[]): Step {
+    return new Step(usesHttp, render);
   }
 
   /** Whether the step makes HTTP calls (the script then carries the HTTP helper). */
   public readonly usesHttp: boolean;
   private readonly renderer: (ctx: RenderContext) => string[];
-  private readonly keyer: () => string;
 
-  private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[], keyer: () => string) {
+  private constructor(usesHttp: boolean, renderer: (ctx: RenderContext) => string[]) {
     this.usesHttp = usesHttp;
     this.renderer = renderer;
-    this.keyer = keyer;
   }
 
   /** @internal */
@@ -241,23 +229,5 @@ export class Step {
     return this.renderer(ctx);
   }
 
-  /**
-   * The step's value key: equal keys render equal text in equal scripts (same position, same
-   * deadline). It holds every input of the text except what the script gives (the deadline,
-   * function numbers), so {@link PosixScript} can reuse the text of an equal script. Built when
-   * asked and not kept: a construct keeps its scripts, and a key per step and workload was memory
-   * every garbage collection walked.
-   * @internal
-   */
-  public _key(): string {
-    return `${this.usesHttp ? 'h' : 'n'}${this.keyer()}`;
-  }
 }
 
-function wholeSeconds(d: Duration, what: string): number {
-  const ms = d.toMilliseconds();
-  if (!Number.isFinite(ms) || ms < 0 || ms % 1000 !== 0) {
-    throw new Error(`${what} ${ms}ms must be a whole, non-negative number of seconds (shell sleep and date work in seconds).`);
-  }
-  return ms / 1000;
-}

@@ -1,15 +1,16 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkContainerName, checkPresent, checkWholeNumber } from '../core';
 import { ShutdownPlan } from '../plan';
 import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStopHook, PreStopKind } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
-import { intern } from '../script/value-key';
+import { encodePlanAnnotation, PLAN_ANNOTATION as PLAN_ANNOTATION_NAME } from '../plan/plan-annotation';
 
-/** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
-export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
+/** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful lint` and `timeline`. */
+export const PLAN_ANNOTATION = PLAN_ANNOTATION_NAME;
 
 /** Each plan's annotation, once written. */
 const ANNOTATIONS = new WeakMap<ShutdownPlan, string>();
@@ -87,7 +88,7 @@ export class GracefulWorkload extends Construct {
     // Plans are immutable, and patterns share one plan between workloads built from equal props.
     let text = ANNOTATIONS.get(plan);
     if (text === undefined) {
-      text = intern(planAnnotationText(plan));
+      text = encodePlanAnnotation(plan);
       ANNOTATIONS.set(plan, text);
     }
     return text;
@@ -110,16 +111,15 @@ export class GracefulWorkload extends Construct {
    */
   public constructor(scope: Construct, id: string, props: GracefulWorkloadProps) {
     super(scope, id);
+    const { replicas, pdbMaxUnavailable } = withConstructPath(this, () => {
+      checkPresent(props?.plan, 'plan', 'give the ShutdownPlan every timing is derived from, e.g. ShutdownPlan.standard({ maxDrain: Duration.seconds(30) }).');
+      return {
+        replicas: checkWholeNumber(props.replicas ?? 2, 'replicas', 0),
+        pdbMaxUnavailable: checkWholeNumber(props.pdbMaxUnavailable ?? 1, 'pdbMaxUnavailable', 1, 'or node drains block forever'),
+      };
+    });
     this.plan = props.plan;
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-    const replicas = props.replicas ?? 2;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new Error(`${this.node.path}: replicas ${replicas} is not a whole number >= 0.`);
-    }
-    const pdbMaxUnavailable = props.pdbMaxUnavailable ?? 1;
-    if (!Number.isInteger(pdbMaxUnavailable) || pdbMaxUnavailable < 1) {
-      throw new Error(`${this.node.path}: pdbMaxUnavailable ${pdbMaxUnavailable} must be a whole number >= 1, or node drains block forever.`);
-    }
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       replicas,
@@ -190,6 +190,8 @@ export class GracefulWorkload extends Construct {
   }
 
   private containerProps(props: GracefulContainerProps): kplus.ContainerProps {
+    // cdk8s-plus names an unnamed container itself, but writes an empty name as it is.
+    if (props.name !== undefined) checkContainerName(props.name, 'containers[].name');
     const preStop = props.preStop;
     const useSleepAction = this.kubernetesVersion.supportsSleepAction;
     const handler = preStop?._toHandler(useSleepAction);
@@ -204,22 +206,4 @@ export class GracefulWorkload extends Construct {
       lifecycle: handler ? { ...props.lifecycle, preStop: handler } : props.lifecycle,
     };
   }
-}
-
-/**
- * The plan in the pod annotation, as JSON: the grace period and each phase's window in seconds,
- * `{"gracePeriodSeconds":47,"phases":[{"name":..,"kind":..,"start":..,"end":..,"preStop"?:true,
- * "endsEarly"?:true,"description":..}]}`. Written as text in one pass (it runs once per workload):
- * strings go through JSON.stringify, numbers print as JSON does (finite ms / 1000).
- */
-function planAnnotationText(plan: ShutdownPlan): string {
-  let out = `{"gracePeriodSeconds":${plan.terminationGracePeriodSeconds},"phases":[`;
-  let start = 0;
-  plan.phases.forEach((p, i) => {
-    const end = start + p.bound.toMilliseconds();
-    out += `${i > 0 ? ',' : ''}{"name":${JSON.stringify(p.name)},"kind":${JSON.stringify(p.kind)},"start":${start / 1000},"end":${end / 1000}`
-      + `${p.inPreStop ? ',"preStop":true' : ''}${p.endsEarly ? ',"endsEarly":true' : ''},"description":${JSON.stringify(p.description)}}`;
-    start = end;
-  });
-  return `${out}]}`;
 }

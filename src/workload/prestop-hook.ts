@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { checkPort, checkWholeSeconds, ValidationError } from '../core';
 import { PosixScript } from '../script';
 
 /** Options of {@link PreStopHook.httpGet}. */
@@ -32,19 +33,13 @@ export class PreStopHook {
    * is `exec sleep N`, which needs a `sleep` binary in the image.
    */
   public static sleep(duration: Duration): PreStopHook {
-    const ms = duration.toMilliseconds();
-    if (!Number.isFinite(ms) || ms < 1000 || ms % 1000 !== 0) {
-      throw new Error(`preStop sleep ${ms}ms must be a whole number of seconds, at least 1s.`);
-    }
-    return new PreStopHook(PreStopKind.SLEEP, undefined, ms / 1000);
+    return new PreStopHook(PreStopKind.SLEEP, undefined, checkWholeSeconds(duration, 'preStop sleep', 1));
   }
 
   /** An HTTP GET to the pod IP made by the kubelet (no tools needed in the image); it blocks until answered. */
   public static httpGet(path: string, options: PreStopHttpGetOptions): PreStopHook {
-    if (!path.startsWith('/')) throw new Error(`preStop httpGet path '${path}' must start with '/'.`);
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-      throw new Error(`preStop httpGet port ${options.port} is out of range: use 1-65535.`);
-    }
+    if (!path.startsWith('/')) throw new ValidationError('preStop httpGet path', path, "must start with '/'.");
+    checkPort(options.port, 'preStop httpGet port');
     return new PreStopHook(PreStopKind.HTTP_GET, undefined, undefined, path, options);
   }
 

@@ -9,7 +9,9 @@ export type JsonRewrite = (json: any) => any;
 /**
  * The one place where an object's serialized JSON is changed after cdk8s-plus has rendered it.
  * cdk8s-plus-28 re-serializes through its 1.28 schema after applying JSON patches, silently
- * dropping fields it does not know (facts/toolchain.md), so fields of newer schemas, and fields
+ * dropping fields it does not know (`KubeDeployment.toJson()` applies the patches, then passes the
+ * result through the generated `toJson_KubeDeploymentProps`, which copies schema fields only;
+ * test/workload/graceful-workload.test.ts pins this), so fields of newer schemas, and fields
  * that must NOT be there (cdk8s-plus defaults on a container Istio merges), can only be handled
  * on the final JSON. `toJson()` is wrapped once; rewrites run in the order they were added, each
  * at most once per name.

@@ -128,7 +128,7 @@ describe('proxy config fields', () => {
       .toContain('waits MINIMUM_DRAIN_DURATION 10s, then stops Envoy at 0 active connections (or early when its stats cannot be read)');
     // pilot-agent ignores terminationDrainDuration with exit-on-zero: only SIGKILL bounds it, and the timeline says when.
     expect(w.plan.phase('proxy-drain').description)
-      .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at t=47s ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
+      .toContain('It ignores terminationDrainDuration in this mode: only SIGKILL at the end of the grace period ends a drain that never reaches 0; the plan budgets terminationDrainDuration 30s for it');
     expect(w.plan.phase('margin').description).toContain('the proxy may still be draining here: only SIGKILL stops it');
     expect(pod.spec.terminationGracePeriodSeconds).toBe(5 + 10 + 30 + 2);
   });
@@ -146,7 +146,7 @@ describe('proxy config fields', () => {
       exitOnZeroActiveConnections: true, terminationDrainDuration: Duration.seconds(30), terminationGracePeriod: Duration.seconds(120),
     });
     expect(pod.spec.terminationGracePeriodSeconds).toBe(120);
-    expect(w.plan.phase('proxy-drain').description).toContain('only SIGKILL at t=2m ends a drain that never reaches 0');
+    expect(w.plan.phase('proxy-drain').description).toContain('only SIGKILL at the end of the grace period ends a drain that never reaches 0');
     expect(w.plan.toString()).toMatch(/t=2m\s+SIGKILL/);
   });
 
@@ -291,7 +291,7 @@ describe('mistakes users make', () => {
 
   test('ports: none, out of range, a name too long, duplicates', () => {
     expect(buildError({ ports: [] })).toContain('ports \'[]\' is empty');
-    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is not a TCP port');
+    expect(buildError({ ports: [{ port: 70000, protocol: IstioProtocol.TCP }] })).toContain('ports[].port 70000 is out of range: use a whole number 1-65535');
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.GRPC_WEB, suffix: 'frontend' }] }))
       .toContain("makes the port name 'grpc-web-frontend', which is not a valid port name");
     expect(buildError({ ports: [{ port: 8080, protocol: IstioProtocol.HTTP, suffix: 'a' }, { port: 8081, protocol: IstioProtocol.HTTP, suffix: 'a' }] }))

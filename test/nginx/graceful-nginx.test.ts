@@ -74,7 +74,7 @@ describe('GracefulNginx: synthesized defaults', () => {
   test('reloadBeforeQuit adds nginx -s reload and a 1s pause, and a second to the plan', () => {
     const { chart, n } = build({ reloadBeforeQuit: true });
     expect(preStopScript(containerOf(only(synthValid(chart), 'Deployment'), 'nginx'))).toContain("'-s' 'reload'");
-    expect(n.plan.phase('quit').bound.toSeconds()).toBe(12);
+    expect(n.plan.phase('reload').bound.toSeconds() + n.plan.phase('quit').bound.toSeconds()).toBe(12);
   });
 
   test('image, port, uid, service port and servers are configurable', () => {
@@ -97,7 +97,7 @@ describe('GracefulNginx: synthesized defaults', () => {
 
 describe('GracefulNginx: props are validated with clear errors', () => {
   test.each<[string, GracefulNginxProps, RegExp]>([
-    ['probe period 0', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(0) }) }, /test\/web: cutOver period 0s must be a whole number of seconds >= 1/],
+    ['probe period 0', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(0) }) }, /test\/web: cutOver period 0s must be a whole number of seconds, at least 1s/],
     ['failure threshold 0', { cutOver: NginxCutOver.readinessFile({ failureThreshold: 0 }) }, /cutOver failureThreshold 0 must be a whole number >= 1/],
     ['wait shorter than the probe window', { cutOver: NginxCutOver.readinessFile({ period: Duration.seconds(5), failureThreshold: 2 }), cutOverWait: Duration.seconds(8) },
       /cutOverWait 8s is not longer than the readiness probe window \(5s x 2 = 10s\).*Use at least 11s, or leave it unset to derive 15s/],

@@ -2,12 +2,13 @@ import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as fc from 'fast-check';
+import { buildExampleApp } from '../../examples/main';
 import {
   AppWait, Confirmation, DeregistrationPlacement, DrainListenersMode, GracefulEnvoyGateway, GracefulNginx, IstioDrainedWorkload,
   IstioProtocol, IstioVersion, KubernetesVersion, NacosAuth, NginxCutOver, OfflineEndpoint, Registry, RegistryAwareService,
   RegistrySecret, Step, GracefulWorkload, ShutdownPlan, PreStopHook,
 } from '../../src';
-import { valueKey, withoutDerivationCache, withValueKey } from '../../src/script/value-key';
+import { derivationCacheEnabled, setDerivationCacheEnabled, valueKey, withoutDerivationCache, withValueKey } from '../../src/core';
 
 // Every pattern derives its validation, plan, scripts and texts once per distinct props value
 // (DerivationCache) and shares them between equal workloads. A props key that leaves out an input,
@@ -39,6 +40,7 @@ function cachedEqualsFresh<P>(model: { [field: string]: fc.Arbitrary<unknown> },
   const pairs = fc.record(model).chain(p => fc.constantFrom(...fields)
     .chain(field => model[field].map(v => ({ first: p as P, second: { ...p, [field]: v } as P }))));
   let built = 0;
+  SAMPLES.push(...fc.sample(pairs, { numRuns: 30, seed: 7 }).map(({ second }) => (sc: Construct, id: string) => build(sc, id, second)));
   fc.assert(fc.property(pairs, ({ first, second }) => {
     outcome((sc, id) => build(sc, id, first), 'elsewhere');
     outcome((sc, id) => build(sc, id, second), 'elsewhere');
@@ -49,6 +51,9 @@ function cachedEqualsFresh<P>(model: { [field: string]: fc.Arbitrary<unknown> },
   }), { numRuns: 400, seed: 20261122 });
   return built;
 }
+
+/** Builders of props drawn by each pattern's test below, for the whole-chart comparison at the end. */
+const SAMPLES: Array<(scope: Construct, id: string) => void> = [];
 
 const s = Duration.seconds;
 const opt = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -238,8 +243,14 @@ describe('what equal workloads share', () => {
     expect(b.preStopScript).toBe(a.preStopScript);
     expect(c.plan).not.toBe(a.plan);
     expect(c.plan.terminationGracePeriodSeconds).toBe(a.plan.terminationGracePeriodSeconds + 1);
+    // Shared, so nothing in them can change: the script is sealed, the plan frozen all the way down.
     expect(() => a.preStopScript.add(Step.log('late'))).toThrow(/already rendered/);
     expect(() => (a.plan.phases as unknown[]).push('x')).toThrow(TypeError);
+    expect(Object.isFrozen(a.plan)).toBe(true);
+    expect(a.plan.phases.every(p => Object.isFrozen(p))).toBe(true);
+    expect(() => { (a.plan as any).terminationGracePeriod = s(1); }).toThrow(TypeError);
+    expect(() => { (a.plan.phases[0] as any).bound = s(1); }).toThrow(TypeError);
+    expect(a.plan.terminationGracePeriodSeconds).toBe(c.plan.terminationGracePeriodSeconds - 1);
   });
 
   test('props holding a construct are derived per workload (identity, not value)', () => {
@@ -250,5 +261,77 @@ describe('what equal workloads share', () => {
       app: { image: 'svc:1' },
     });
     expect(build('a').plan).not.toBe(build('b').plan);
+  });
+});
+
+describe('the cache switch', () => {
+  /** The chart's YAML, or the error it gave, built by `fill`. */
+  function yamlOf(fill: (app: App) => void): string {
+    const app = new App({ outdir: '/nonexistent' });
+    try {
+      fill(app);
+      return app.synthYaml();
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  }
+
+  test('the example app synthesizes to the same bytes with the cache on and off', () => {
+    expect(derivationCacheEnabled()).toBe(true);
+    const on = yamlOf(app => buildExampleApp(app));
+    const onAgain = yamlOf(app => buildExampleApp(app)); // now from the cache
+    const off = withoutDerivationCache(() => yamlOf(app => buildExampleApp(app)));
+    expect(on.length).toBeGreaterThan(10_000);
+    expect(onAgain).toBe(off);
+    expect(on).toBe(off);
+  });
+
+  test('a sample of every pattern\'s props, in one chart, synthesizes to the same bytes with the cache on and off', () => {
+    expect(SAMPLES.length).toBeGreaterThanOrEqual(150); // filled by the tests above, 30 per pattern
+    // Each sample twice, under different ids: the second build of equal props comes from the cache.
+    const fill = (app: App) => {
+      const chart = new Chart(app, 'platform');
+      SAMPLES.forEach((build, i) => {
+        for (const copy of ['a', 'b']) {
+          try {
+            build(chart, `w${i}${copy}`);
+          } catch (e) {
+            new kplus.ConfigMap(chart, `e${i}${copy}`, { data: { error: (e as Error).message } });
+          }
+        }
+      });
+    };
+    const on = yamlOf(fill);
+    setDerivationCacheEnabled(false);
+    let off: string;
+    try {
+      off = yamlOf(fill);
+    } finally {
+      setDerivationCacheEnabled(true);
+    }
+    expect(on).not.toMatch(/^error/);
+    expect(on).toBe(off);
+  });
+
+  test('CDK8S_GRACEFUL_SHUTDOWN_CACHE=off starts with the cache off', () => {
+    const before = process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE;
+    process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE = 'off';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const core = require('../../src/core') as typeof import('../../src/core');
+        expect(core.derivationCacheEnabled()).toBe(false);
+        const chart = new Chart(new App(), 'c');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { GracefulNginx: Nginx } = require('../../src/nginx') as typeof import('../../src/nginx');
+        const a = new Nginx(chart, 'a', { maxDrain: s(10) });
+        const b = new Nginx(chart, 'b', { maxDrain: s(10) });
+        expect(b.plan).not.toBe(a.plan);
+        expect(b.plan.toString()).toBe(a.plan.toString());
+      });
+    } finally {
+      if (before === undefined) delete process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE;
+      else process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE = before;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Testing } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import { GracefulWorkload, KubernetesVersion, PhaseKind, PosixScript, PreStopHook, ShutdownPlan, Step } from '../../src';
 import { addJsonRewrite } from '../../src/workload/schema-escape';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
@@ -77,6 +77,17 @@ describe('GracefulWorkload', () => {
       const dep = only(synthValid(chart), 'Deployment');
       expect(containerOf(dep, 'app').lifecycle.preStop).toEqual(expected);
     }
+  });
+
+  test('why the schema escape exists: cdk8s-plus-28 drops a JSON patch that adds a field its schema lacks', () => {
+    const { chart, w } = build(KubernetesVersion.V1_28);
+    w.addContainer({ name: 'app', image: 'example/app:1' });
+    const api = ApiObject.of(w.deployment);
+    api.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: 5 } } }));
+    api.addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 7)); // in the schema: kept
+    const dep = only(Testing.synth(chart), 'Deployment');
+    expect(dep.spec.minReadySeconds).toBe(7);
+    expect(containerOf(dep, 'app').lifecycle?.preStop?.sleep).toBeUndefined();
   });
 
   test('sidecars are native (restartPolicy Always init containers) from 1.29, ordinary before', () => {
