@@ -1,14 +1,14 @@
-import { Duration, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { holdScript } from '../hook-sidecar';
 import { ShutdownPlan } from '../plan';
-import { PosixScript, Step } from '../script';
+import { PosixScript } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
 import { carriesCredential, deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
 import { SecretEnv } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
-import { fileExistsProbe } from './probes';
 import { Registry } from './registry';
 import { renderTriggerCgi, TRIGGER_DIR, TRIGGER_PATH, TRIGGER_SCRIPT, triggerCommand } from './trigger';
 import { DerivationCache } from '../script/value-key';
@@ -227,11 +227,8 @@ export class RegistryAwareService extends Construct {
       items: { 'deregister.sh': { path: 'deregister.sh' }, 'deregister.cgi': { path: `www${TRIGGER_PATH}` } },
     });
     const state = kplus.Volume.fromEmptyDir(this, 'signal', 'graceful-shutdown-signal');
-    const hold = this.workload.usesNativeSidecars ? undefined : PreStopHook.script(
-      new PosixScript({ name: 'registry-deregister-hold', deadline: this.plan.preStopDeadline }).add(
-        Step.pollUntilZero({ probe: fileExistsProbe(done, 'deregistration running'), interval: Duration.seconds(1) }),
-      ),
-    );
+    // The shared hold (src/hook-sidecar): waits for the marker, its deadline after the script's.
+    const hold = this.workload.usesNativeSidecars ? undefined : PreStopHook.script(holdScript('registry-deregister-hold', done, this.plan));
     return this.workload.addSidecar({
       name: SIDECAR_NAME,
       image,

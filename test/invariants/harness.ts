@@ -100,6 +100,8 @@ export interface CheckedRunOptions {
   readonly http?: HttpToolChoice;
   readonly graceSeconds: number;
   readonly env?: Record<string, string>;
+  /** Extra tools on the script's PATH (name → absolute path). */
+  readonly links?: Record<string, string>;
 }
 
 /** Runs a library script for real and checks invariant 1 on it. */
@@ -109,7 +111,7 @@ Promise<{ r: ScriptResult; violations: string[]; marginMs: number; spawnedAt: nu
   const spawnedAt = Date.now();
   const r = await runScript(script, {
     shell: opts.shell,
-    withPath: opts.http ? { http: opts.http } : undefined,
+    withPath: opts.http || opts.links ? { http: opts.http, links: opts.links } : undefined,
     timeoutMs: opts.graceSeconds * 1000 + 5000,
     env: opts.env,
   });

@@ -8,6 +8,7 @@ import { envoyCase, runDrainManagerHold, runDrainManagerPid1, runEnvoyPreStop } 
 import { Ledger, RunReport, runLimited } from './harness';
 import { istioCase, runIstioAppPreStop, runIstioProxyHold } from './istio-cases';
 import { canUnsharePid } from './pid1';
+import { registryCase, runRegistryPreStop, runRegistryTriggerHold } from './registry-cases';
 import { KubernetesVersion } from '../../src';
 
 /** How many generated cases each placement gets. */
@@ -16,18 +17,32 @@ export interface SuiteSize {
   readonly drainManagerHold: number;
   readonly istioAppPreStop: number;
   readonly istioProxyHold: number;
+  readonly registryPreStop: number;
+  readonly registryTriggerHold: number;
 }
 
-export const CI_SIZE: SuiteSize = { envoyPreStop: 30, drainManagerHold: 6, istioAppPreStop: 12, istioProxyHold: 4 };
+export const CI_SIZE: SuiteSize = {
+  envoyPreStop: 30,
+  drainManagerHold: 6,
+  istioAppPreStop: 12,
+  istioProxyHold: 4,
+  registryPreStop: 16,
+  registryTriggerHold: 4,
+};
+
+/** How late a hook sidecar's CGI starts after the hold (the kubelet's httpGet, then httpd's fork). */
+const cgiDelay = fc.integer({ min: 0, max: 1500 });
 
 export async function runSuite(size: SuiteSize, seed: number, concurrency: number, onReport?: (r: RunReport) => void): Promise<Ledger> {
   const ledger = new Ledger();
   const sample = <T>(arb: fc.Arbitrary<T>, n: number, salt: number) => (n > 0 ? fc.sample(arb, { seed: seed + salt, numRuns: n }) : []);
   const tasks: Array<() => Promise<RunReport>> = [
     ...sample(envoyCase, size.envoyPreStop, 1).map(c => () => runEnvoyPreStop(c)),
-    ...sample(fc.tuple(envoyCase, fc.integer({ min: 0, max: 1500 })), size.drainManagerHold, 2).map(([c, d]) => () => runDrainManagerHold(c, d)),
+    ...sample(fc.tuple(envoyCase, cgiDelay), size.drainManagerHold, 2).map(([c, d]) => () => runDrainManagerHold(c, d)),
     ...sample(istioCase, size.istioAppPreStop, 3).map(c => () => runIstioAppPreStop(c)),
     ...sample(istioCase, size.istioProxyHold, 4).map(c => () => runIstioProxyHold(c)),
+    ...sample(registryCase, size.registryPreStop, 5).map(c => () => runRegistryPreStop(c)),
+    ...sample(fc.tuple(registryCase, cgiDelay), size.registryTriggerHold, 6).map(([c, d]) => () => runRegistryTriggerHold(c, d)),
     ...(canUnsharePid() ? [KubernetesVersion.V1_28, KubernetesVersion.V1_29].map(v => () => runDrainManagerPid1(v)) : []),
   ];
   await runLimited(concurrency, tasks.map(t => async () => {

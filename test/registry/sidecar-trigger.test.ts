@@ -52,8 +52,9 @@ describe('rendered spec', () => {
     expect(side.command[2]).toContain("busybox httpd -f -p 19010 -h '/registry-deregister/www'");
     expect(side.env.find((e: any) => e.name === 'POD_IP').valueFrom).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
     const hold = preStopScript(side);
-    expect(hold).toContain("if [ -f '/var/run/graceful-shutdown/done' ]");
-    expect(hold).toContain(`gs_deadline=$((gs_start + ${svc.plan.preStopDeadline.toSeconds()}))`);
+    expect(hold).toContain("if [ -e '/var/run/graceful-shutdown/done' ]");
+    // After the deregistration's own deadline (the end of the stop phase), so the hold never ends first.
+    expect(hold).toContain(`gs_deadline=$((gs_start + ${svc.plan.endOf('stop').toSeconds()}))`);
     expect(cm.data['deregister.sh']).toBe(svc.script.render());
     expect(cm.data['deregister.sh']).not.toContain('touch');
     expect(svc.appWait).toBe(AppWait.HTTP_GET);
@@ -164,7 +165,7 @@ test('for real: the synthesized command serves the CGI; GET answers only once de
     expect(lines.some(l => /nacos-deregister: Nacos: deregister this pod \(soa-test, port 8080\): ok$/.test(l))).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/nacos-deregister: done$/);
     expect(hold.code).toBe(0);
-    expect(hold.messages).toContain('deregistration running: 0');
+    expect(hold.messages).toContain('held script still running: 0');
     expect(hold.elapsedMs).toBeGreaterThanOrEqual(3000);
   } finally {
     if (httpd?.pid) {
