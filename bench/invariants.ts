@@ -9,6 +9,7 @@
  * GS_INVARIANTS_SEED (default: the current time, printed), GS_INVARIANTS_CONCURRENCY (default 6).
  * Exits 1 when any invariant was violated, listing each violation.
  */
+import { killEverything } from '../test/e2e/harness/pod';
 import { Ledger, RunReport } from '../test/invariants/harness';
 import { CI_SIZE, runSuite, SuiteSize } from '../test/invariants/suite';
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   console.log(`  seed: ${seed}, scale: ${scale}, concurrency: ${concurrency}, wall time: ${Math.round((Date.now() - started) / 1000)}s`);
   console.log('\n| placement | runs | violations | worst margin before the deadline |\n|---|---|---|---|');
   for (const [p, v] of [...byPlacement].sort()) console.log(`| ${p} | ${v.runs} | ${v.violations} | ${v.worstMarginMs === undefined ? '-' : `${Math.round(v.worstMarginMs)} ms`} |`);
+  await killEverything();
   if (ledger.violations.length > 0) {
     console.log(`\nviolations:\n${ledger.violations.join('\n')}`);
     process.exitCode = 1;

@@ -6,8 +6,10 @@
  * bench/invariants.ts. Replay a failure with GS_INVARIANTS_SEED=<seed>.
  */
 import { CI_SIZE, runSuite } from './suite';
+import { killEverything } from '../e2e/harness/pod';
 
 jest.setTimeout(600_000);
+afterAll(() => killEverything());
 
 test('invariants 1-5 hold for every generated case', async () => {
   const seed = Number(process.env.GS_INVARIANTS_SEED ?? 20261201);

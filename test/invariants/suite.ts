@@ -7,6 +7,7 @@ import * as fc from 'fast-check';
 import { envoyCase, runDrainManagerHold, runDrainManagerPid1, runEnvoyPreStop } from './envoy-cases';
 import { Ledger, RunReport, runLimited } from './harness';
 import { istioCase, runIstioAppPreStop, runIstioProxyHold } from './istio-cases';
+import { nginxCase, runNginxDelete } from './nginx-cases';
 import { canUnsharePid } from './pid1';
 import { registryCase, runRegistryPreStop, runRegistryTriggerHold } from './registry-cases';
 import { KubernetesVersion } from '../../src';
@@ -19,6 +20,7 @@ export interface SuiteSize {
   readonly istioProxyHold: number;
   readonly registryPreStop: number;
   readonly registryTriggerHold: number;
+  readonly nginxDelete: number;
 }
 
 export const CI_SIZE: SuiteSize = {
@@ -28,6 +30,7 @@ export const CI_SIZE: SuiteSize = {
   istioProxyHold: 4,
   registryPreStop: 16,
   registryTriggerHold: 4,
+  nginxDelete: 4,
 };
 
 /** How late a hook sidecar's CGI starts after the hold (the kubelet's httpGet, then httpd's fork). */
@@ -43,6 +46,7 @@ export async function runSuite(size: SuiteSize, seed: number, concurrency: numbe
     ...sample(istioCase, size.istioProxyHold, 4).map(c => () => runIstioProxyHold(c)),
     ...sample(registryCase, size.registryPreStop, 5).map(c => () => runRegistryPreStop(c)),
     ...sample(fc.tuple(registryCase, cgiDelay), size.registryTriggerHold, 6).map(([c, d]) => () => runRegistryTriggerHold(c, d)),
+    ...sample(nginxCase, size.nginxDelete, 7).map(c => () => runNginxDelete(c)),
     ...(canUnsharePid() ? [KubernetesVersion.V1_28, KubernetesVersion.V1_29].map(v => () => runDrainManagerPid1(v)) : []),
   ];
   await runLimited(concurrency, tasks.map(t => async () => {
