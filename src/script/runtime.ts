@@ -10,7 +10,7 @@
  * and the moment between the shell starting and its first clock reading. Waits end by
  * `deadline - RESERVE`, so the script has returned by its deadline even on a loaded node.
  */
-export const DEADLINE_RESERVE_CENTISECONDS = 20;
+export const DEADLINE_RESERVE_CENTISECONDS = 30;
 
 /**
  * The first line a script runs: the clock reading every offset counts from (see `gs_clock`).
