@@ -5,7 +5,8 @@ import { IPollProbe, PosixScript, Step } from '../script';
 import { RegistryCall } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
-import { fileExistsProbe, isSecretHeader } from './probes';
+import { isSecretHeader } from './probes';
+import { fileExistsProbe } from '../hook-sidecar';
 import { Registry } from './registry';
 import { callsProbe, confirmProbe, forceRemoveProbe, loginProbe, ProbeContext, protectedWaitProbe, ShellCall } from './shell-calls';
 

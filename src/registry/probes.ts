@@ -1,7 +1,6 @@
-import { HttpHeader, IPollProbe, Shell, ShellWord } from '../script';
+import { HttpHeader, Shell, ShellWord } from '../script';
 import { AuthCheck, FLATTEN, PresenceCheck } from './shell-calls';
 import { userWord } from './url';
-import { keyedProbe } from '../script/value-key';
 
 /**
  * Presence checks for the registry flavours, as bodies of the shell function `gs_reg_present`: each
@@ -324,14 +323,3 @@ export function nacosAuthCheck(o: NacosAuthOptions): AuthCheck {
   };
 }
 
-/** 1 until `file` exists, then 0: the app container waits for the sidecar's signal. @internal */
-export function fileExistsProbe(file: string, what: string): IPollProbe {
-  return keyedProbe({
-    description: what,
-    usesHttp: false,
-    renderBody: () => [
-      `if [ -f ${Shell.quote(file)} ]; then gs_count=0; else gs_count=1; fi`,
-      'return 0',
-    ].join('\n'),
-  }, 'registry.fileExists', file);
-}
