@@ -25,7 +25,12 @@ export interface Pid1Process {
 
 /** Whether this machine can make PID namespaces (root and util-linux unshare). */
 export function canUnsharePid(): boolean {
-  return process.getuid?.() === 0 && fs.existsSync(requireTool('unshare'));
+  if (process.getuid?.() !== 0) return false;
+  try {
+    return fs.existsSync(requireTool('unshare'));
+  } catch {
+    return false;
+  }
 }
 
 /** Starts `command` (argv) as PID 1 of a new PID namespace; resolves once it runs. */
