@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { runInAllShells, runScript, shellcheck, SHELLS } from './run-script';
 import { HttpHeader, HttpMethod, PollProbe, PosixScript, ShellWord, Step } from '../../src/script';
 import { IPollProbe } from '../../src/script/probe';
+import { LOADED_HOST_SLACK_MS } from '../util/timing';
 
 const s = Duration.seconds;
 const script = (deadline: number, ...steps: Step[]) => new PosixScript({ name: 'steps-test', deadline: s(deadline), steps });
@@ -79,7 +80,7 @@ describe('log, sleep and sleepUntil, for real', () => {
       expect(r.messages).toEqual(['start (deadline t=6s)', 'one', 'sleep 1s: a second', 'wait until t=2s: until two', 'wait until t=1s: already past', 'two', 'done']);
       // date has whole seconds: t=2 is between 1 and 2 real seconds after the start.
       expect(r.elapsedMs).toBeGreaterThanOrEqual(1000);
-      expect(r.elapsedMs).toBeLessThan(2000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(2000 + LOADED_HOST_SLACK_MS);
       expect(r.log[5]).toMatch(/^t=2 steps-test: two$/);
     }
   });
@@ -88,7 +89,7 @@ describe('log, sleep and sleepUntil, for real', () => {
     const all = await runInAllShells(script(2, Step.sleep(s(30), 'long'), Step.sleepUntil(s(60), 'later'), Step.log('end')).render());
     for (const r of Object.values(all)) {
       expect(r.messages.slice(-2)).toEqual(['end', 'done']);
-      expect(r.elapsedMs).toBeLessThan(2000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(2000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -126,7 +127,7 @@ describe('Step.run, for real', () => {
       expect(m[10]).toBe('missing cmd: failed with exit 127: command not found');
       expect(m.slice(11)).toEqual(['quick cmd: ok', 'done']);
       // The watchdog of a quick command must not hold the script: about 1s for the slow one, not 5s.
-      expect(r.elapsedMs).toBeLessThan(1000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(1000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -135,7 +136,7 @@ describe('Step.run, for real', () => {
     for (const r of Object.values(all)) {
       expect(r.messages).toContain('forks: failed with exit 143: no exit within 1s, terminated');
       expect(r.messages).toContain('after');
-      expect(r.elapsedMs).toBeLessThan(1000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(1000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -143,7 +144,7 @@ describe('Step.run, for real', () => {
     const all = await runInAllShells(script(1, Step.sleep(s(1), 'use it up'), Step.run(['sleep', '5'], 'late'), Step.log('after')).render());
     for (const r of Object.values(all)) {
       expect(r.messages).toContain("late: failed with exit 124: the script's deadline has passed, not started");
-      expect(r.elapsedMs).toBeLessThan(1000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(1000 + LOADED_HOST_SLACK_MS);
     }
   });
 });
