@@ -10,13 +10,14 @@
  *   call that needs the token is sent without it;
  * - a force-remove answered 500 is sent again until its phase ends and checked after; the log's
  *   outcome says what the last check found;
- * - an instance a heartbeat registers again during the wait is removed again; it is absent when the
- *   wait ends.
+ * - an instance a heartbeat registers again during the wait (Nacos, Eureka) is removed again; it is
+ *   absent when the wait ends.
  */
 import { Duration } from 'cdk8s';
 import { OfflineEndpoint, Registry } from '../../src';
 import { HttpToolChoice, runScript, ShellName } from '../script/run-script';
 import { FakeApp } from './fakes/app';
+import { EurekaInstance, FakeEureka } from './fakes/eureka';
 import { Mode } from './fakes/fake-server';
 import { FakeNacos } from './fakes/nacos';
 import { fakeTracker, indexOf, nacosAuth, PASSWORD, POD_IP, scriptFor, sleepRecorder, SHORT, TOKEN } from './helpers';
@@ -155,4 +156,24 @@ test('a client heartbeat that registers the instance again during the wait is un
   const again = r.messages.filter(m => /^re-check: the instance is in .* again/.test(m));
   expect(again).toHaveLength(nacos.reRegistrations);
   expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of Nacos .* \(last check: gone\); it came back 1 time\(s\) during the wait and was removed again$/);
+});
+
+test('Eureka with deleteInstance: a client that re-registers (UP) after the DELETE is taken out of service again during the wait (dash, curl)', async () => {
+  const eureka = track(await FakeEureka.start());
+  const instance: EurekaInstance = { app: 'SOA-TEST', instanceId: `${POD_IP}:soa-test:8080`, ipAddr: POD_IP, port: 8080, status: 'UP' };
+  eureka.instances.push({ ...instance });
+  const registry = Registry.eureka({ serverUrl: `${eureka.server.url}/eureka`, appName: 'soa-test', instanceId: '${POD_IP}:soa-test:8080', deleteInstance: true });
+  const options = { ...SHORT, cacheRefresh: Duration.seconds(4), rpcTimeout: Duration.seconds(1), recheckInterval: Duration.seconds(1) };
+  const { text } = scriptFor(registry, undefined, options);
+  // Without an app endpoint the first step is the removal itself (out of service, then delete) at
+  // t=0; the client's next renewal (1.2s later) finds it gone and registers it again, once.
+  eureka.heartbeat(instance, 1_200, 1);
+  const r = await runScript(text, { shell: 'dash', withPath: { http: 'curl' }, env: { POD_IP } });
+  expect(r.code).toBe(0);
+  expect(eureka.reRegistrations).toBe(1);
+  const found = eureka.find('SOA-TEST', instance.instanceId);
+  // Gone for clients at the end: deleted again, or at least out of service.
+  expect(found === undefined || found.status !== 'UP').toBe(true);
+  expect(r.messages.filter(m => /^re-check: the instance is in .* again/.test(m))).toHaveLength(1);
+  expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of Eureka .*it came back 1 time\(s\) during the wait and was removed again$/);
 });
