@@ -36,7 +36,7 @@ function withExitStamp(text: string, file: string): string {
 const EXIT_SLACK_MS = 500;
 
 describe('a hanging registry cannot shorten the protected wait, and the script still returns by its deadline', () => {
-  const runs: Array<[ShellName, HttpToolChoice]> = [['dash', 'curl'], ['bash', 'curl'], ['busybox', 'curl'], ['dash', 'busybox-wget'], ['busybox', 'busybox-wget']];
+  const runs: Array<[ShellName, HttpToolChoice]> = [['dash', 'curl'], ['bash', 'curl'], ['busybox', 'curl'], ['dash', 'busybox-wget'], ['bash', 'busybox-wget'], ['busybox', 'busybox-wget']];
   test.concurrent.each(runs)('%s with %s', async (shell, http) => {
     const nacos = track(await FakeNacos.start({ username: 'deployer', password: PASSWORD, token: TOKEN }));
     for (const route of ['login', 'list', 'deregister']) nacos.server.setMode(route, Mode.HANG);
