@@ -50,7 +50,11 @@ describe('a registry that answers 500 and then hangs cannot shorten the protecte
     app.server.setMode('service-registry', Mode.HANG);
     const registry = Registry.nacos({ serverUrl: nacos.server.url, serviceName: 'soa-test', port: 8080, auth: nacosAuth });
     const options = {
-      ...SHORT, requestTimeout: Duration.seconds(2), cacheRefresh: Duration.seconds(2), rpcTimeout: Duration.seconds(1), recheckInterval: Duration.seconds(1),
+      ...SHORT,
+      requestTimeout: Duration.seconds(2),
+      cacheRefresh: Duration.seconds(2),
+      rpcTimeout: Duration.seconds(1),
+      recheckInterval: Duration.seconds(1),
     };
     // POST-only offline call, so busybox wget can send it; the DELETE then fails there with its reason.
     const { text, plan, script } = scriptFor(registry, OfflineEndpoint.springBootServiceRegistry({ port: app.server.port }), options);
