@@ -91,7 +91,7 @@ describe('a registry that answers 500 and then hangs cannot shorten the protecte
   });
 });
 
-test('Nacos login failing until t=6.6s (inside the force-remove phase) still gets a token; no DELETE goes out without it (dash, curl)', async () => {
+test.concurrent('Nacos login failing until t=6.6s (inside the force-remove phase) still gets a token; no DELETE goes out without it (dash, curl)', async () => {
   const nacos = track(await FakeNacos.start({ username: 'deployer', password: PASSWORD, token: TOKEN }));
   nacos.register({ serviceName: 'soa-test', ip: POD_IP, port: 8080 });
   nacos.server.setMode('login', Mode.FAIL);
@@ -116,7 +116,7 @@ test('Nacos login failing until t=6.6s (inside the force-remove phase) still get
   }
 });
 
-test('a force-remove answered 500 is retried until its phase end and checked after; 500 to the end is logged as NOT removed, never as done (bash, curl)', async () => {
+test.concurrent('a force-remove answered 500 is retried until its phase end and checked after; 500 to the end is logged as NOT removed, never as done (bash, curl)', async () => {
   const nacos = track(await FakeNacos.start());
   nacos.register({ serviceName: 'soa-test', ip: POD_IP, port: 8080 });
   const app = track(await FakeApp.start());
@@ -150,7 +150,7 @@ test('a force-remove answered 500 is retried until its phase end and checked aft
   expect(r2.messages.filter(m => m.startsWith('outcome: '))).toEqual([`outcome: NOT removed: the last check still found the instance in Nacos soa-test:8080 at ${nacos.server.url} (Nacos Open API v1)`]);
 });
 
-test('a client heartbeat that registers the instance again during the wait is undone: absent when the wait ends (busybox ash, curl)', async () => {
+test.concurrent('a client heartbeat that registers the instance again during the wait is undone: absent when the wait ends (busybox ash, curl)', async () => {
   const nacos = track(await FakeNacos.start());
   const instance = { serviceName: 'soa-test', ip: POD_IP, port: 8080 };
   nacos.register(instance);
@@ -173,7 +173,7 @@ test('a client heartbeat that registers the instance again during the wait is un
   expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of Nacos .* \(last check: gone\); it came back 1 time\(s\) during the wait and was removed again$/);
 });
 
-test('Eureka with deleteInstance: a client that re-registers (UP) after the DELETE is taken out of service again during the wait (dash, curl)', async () => {
+test.concurrent('Eureka with deleteInstance: a client that re-registers (UP) after the DELETE is taken out of service again during the wait (dash, curl)', async () => {
   const eureka = track(await FakeEureka.start());
   const instance: EurekaInstance = { app: 'SOA-TEST', instanceId: `${POD_IP}:soa-test:8080`, ipAddr: POD_IP, port: 8080, status: 'UP' };
   eureka.instances.push({ ...instance });
