@@ -2,7 +2,6 @@ import { Duration } from 'cdk8s';
 import { fileExistsProbe } from '../hook-sidecar';
 import { IPollProbe, Shell, ShellWord } from '../script';
 import { DrainSelection } from './stats';
-import { keyedProbe } from '../script/value-key';
 
 /** Options of {@link EnvoyProbe.activeConnections}. */
 export interface EnvoyActiveConnectionsProbeOptions {
@@ -40,9 +39,7 @@ export class EnvoyProbe {
     }
     const url = `${options.adminUrl.replace(/\/+$/, '')}${options.selection.statsPath}`;
     const selection = options.selection;
-    // The body reads the URL, the timeout and the selection's patterns, nothing else.
-    return keyedProbe(new ActiveConnectionsProbe(selection, url, timeoutMs / 1000), 'envoyActive', url, timeoutMs,
-      selection.excludedPatterns.length, ...selection.excludedPatterns, ...selection.includedPatterns);
+    return new ActiveConnectionsProbe(selection, url, timeoutMs / 1000);
   }
 
   /** 1 while `file` does not exist, 0 once it does: waits for a marker another process writes. */

@@ -12,7 +12,6 @@
 import { Duration } from 'cdk8s';
 import { ShutdownPlan } from '../plan';
 import { IPollProbe, PosixScript, Shell, Step } from '../script';
-import { keyedProbe } from '../script/value-key';
 
 /**
  * The container command: busybox httpd in the foreground (as `httpd`, or `busybox httpd` when the
@@ -88,11 +87,11 @@ export function renderRunOnceCgi(o: RunOnceCgiOptions): string {
 /** 1 while `file` does not exist, 0 once it does: waits for a marker another process writes. */
 export function fileExistsProbe(file: string, description: string): IPollProbe {
   const f = Shell.quote(file);
-  return keyedProbe({
+  return {
     description,
     usesHttp: false,
     renderBody: () => `if [ -e ${f} ]; then gs_count=0; else gs_count=1; fi\nreturn 0`,
-  }, 'hookSidecar.fileExists', file);
+  };
 }
 
 /**

@@ -104,9 +104,9 @@ export interface DeregistrationScriptOptions {
   readonly allowCredentialsInArguments?: boolean;
 }
 
-/** Whether a call carries a credential (a header from a Secret, the token, or a secret body). */
+/** Whether a call carries a credential (a header from a Secret, or the registry's token). */
 export function carriesCredential(c: RegistryCall): boolean {
-  return c.headers.some(isSecretHeader) || (c.needsAuth ?? false) || (c.secretBody ?? false);
+  return c.headers.some(isSecretHeader) || (c.needsAuth ?? false);
 }
 
 function shellCall(c: RegistryCall): ShellCall {

@@ -14,8 +14,6 @@ export interface RegistryCall {
   readonly description: string;
   /** Whether the call needs the registry's token (got first, never sent without it). */
   readonly needsAuth?: boolean;
-  /** Whether the body carries a credential. */
-  readonly secretBody?: boolean;
 }
 
 /** What a registry flavour renders into. @internal */

@@ -99,8 +99,9 @@ export interface RegistryAwareServiceProps extends RegistryShutdownOptions {
    * arguments, which any process in the pod (or on the node, with a shared process namespace or a
    * debug container) can read from /proc/PID/cmdline while the request runs. With `false`, the script
    * refuses such a call when it finds only wget, and logs why (the image's tools are known only at
-   * run time, so this is enforced there). With the default, the construct records a warning
-   * (`credentialWarning` and the node metadata `graceful-shutdown:warning`).
+   * run time, so this is enforced there). With the default, the construct warns at synthesis
+   * (printed once per process, and in `credentialWarning` and the node metadata
+   * `graceful-shutdown:warning`).
    * @default true
    */
   readonly allowCredentialsInArguments?: boolean;
@@ -166,7 +167,10 @@ export class RegistryAwareService extends Construct {
     this.script = built.script;
     this.workload = new GracefulWorkload(this, 'Default', { plan: this.plan, kubernetesVersion: version, replicas: props.replicas });
     this.credentialWarning = built.credentialWarning;
-    if (this.credentialWarning) this.node.addMetadata('graceful-shutdown:warning', this.credentialWarning);
+    if (this.credentialWarning) {
+      this.node.addMetadata('graceful-shutdown:warning', this.credentialWarning);
+      warnOnce(`[graceful-shutdown] warning ${this.node.path}: ${this.credentialWarning}`);
+    }
 
     const secrets = [...props.registry._spec.secrets, ...(props.offlineEndpoint?._secrets ?? [])];
     const runtime = new Set(['POD_IP', ...props.registry._spec.runtimeEnv, ...(props.offlineEndpoint?._runtimeEnv ?? [])]);
@@ -325,3 +329,14 @@ function derive(props: RegistryAwareServiceProps): Derived {
 }
 
 const DERIVATIONS = new DerivationCache(derive);
+
+/** Warnings already printed: a platform synthesizes many equal services, one line says it. */
+const WARNED = new Set<string>();
+
+/** Prints a synthesis warning once per process (the first construct path that has it). */
+function warnOnce(message: string): void {
+  const key = message.replace(/^\[graceful-shutdown\] warning [^:]*: /, '');
+  if (WARNED.has(key)) return;
+  WARNED.add(key);
+  console.warn(message);
+}

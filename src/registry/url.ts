@@ -1,7 +1,8 @@
+import { PLACEHOLDER_NAMES } from '../core/placeholders';
 import { ShellWord } from '../script';
 
-/** Run-time values a user string may name as `${NAME}`: the pod IP, the node IP, the pod's hostname. */
-export const PLACEHOLDERS = ['POD_IP', 'HOST_IP', 'POD_NAME'];
+/** Run-time values a user string may name as `${NAME}`: the pod IP, the node IP, the pod's name (one list, src/core). */
+export const PLACEHOLDERS: ReadonlyArray<string> = PLACEHOLDER_NAMES;
 
 const PLACEHOLDER = /\$\{(POD_IP|HOST_IP|POD_NAME)\}/g;
 

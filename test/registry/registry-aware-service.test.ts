@@ -265,3 +265,24 @@ test('credentials in calls: a synthesis-time warning that wget would carry them 
   expect(plain.credentialWarning).toBeUndefined();
   expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments "no" is not a boolean: use true or false\.$/);
 });
+
+test('the credential warning is printed at synthesis, once per process however many services have it', () => {
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    jest.isolateModules(() => {
+      // A fresh copy of the library: its once-per-process memory starts empty.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const lib = require('../../src') as typeof import('../../src');
+      const chart = Testing.chart();
+      const registry = lib.Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080', token: lib.RegistrySecret.fromSecretName('consul', 'token') });
+      new lib.RegistryAwareService(chart, 'a', { registry, app: { image: 'x' } });
+      new lib.RegistryAwareService(chart, 'b', { registry, app: { image: 'x' } });
+      new lib.RegistryAwareService(chart, 'c', { registry, app: { image: 'x' }, allowCredentialsInArguments: false });
+    });
+    const lines = warn.mock.calls.map(c => String(c[0])).filter(l => l.includes('as wget arguments'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[graceful-shutdown\] warning test\/a: registry calls carry credentials/);
+  } finally {
+    warn.mockRestore();
+  }
+});

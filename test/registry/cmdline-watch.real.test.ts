@@ -7,6 +7,7 @@
  * `allowCredentialsInArguments: false` that run refuses such calls and leaks nothing.
  */
 import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
 import { Testing } from 'cdk8s';
 import { OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
 import { HttpToolChoice, runScript, ShellName } from '../script/run-script';
@@ -16,14 +17,21 @@ import { FakeConsul } from './fakes/consul';
 import { FakeEureka } from './fakes/eureka';
 import { Mode } from './fakes/fake-server';
 import { FakeNacos } from './fakes/nacos';
-import { fakeTracker, nacosAuth, PASSWORD, POD_IP, SHORT, TOKEN } from './helpers';
+import { fakeTracker, nacosAuth, POD_IP, SHORT } from './helpers';
 
 jest.setTimeout(90_000);
 const track = fakeTracker();
 
-const EUREKA_AUTH = 'Basic ZXVyZWthOnNla3JpdC1ldXJla2EtN2M=';
-const ADMIN_TOKEN = 'admin-tok-93b1-SEKRIT';
-const SECRETS = [PASSWORD, encodeURIComponent(PASSWORD), TOKEN, EUREKA_AUTH, 'ZXVyZWthOnNla3JpdC1ldXJla2EtN2M', ADMIN_TOKEN];
+// The watcher reads every process on the machine, and other suites (running at the same time in other
+// jest workers) put their own fixed secrets into busybox wget's arguments on purpose. Secrets unique to
+// this run make a sighting mean this file's scripts leaked, never someone else's.
+const RUN = randomBytes(6).toString('hex');
+const PASSWORD = `Pw-&+ %watch-${RUN}`;
+const TOKEN = `tok-watch-${RUN}`;
+const EUREKA_BASIC = Buffer.from(`eureka:sekrit-${RUN}`).toString('base64');
+const EUREKA_AUTH = `Basic ${EUREKA_BASIC}`;
+const ADMIN_TOKEN = `admin-tok-${RUN}`;
+const SECRETS = [PASSWORD, encodeURIComponent(PASSWORD), TOKEN, EUREKA_AUTH, EUREKA_BASIC, ADMIN_TOKEN];
 
 interface WatchResult {
   readonly samples: number;
