@@ -12,11 +12,11 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { mtimeMs, RunReport, runChecked } from './harness';
-import { exitAfterSigterm, startAsPid1, until } from './pid1';
+import { runContainerAsPid1 } from './pid1';
 import { DrainListenersMode, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, KubernetesVersion } from '../../src';
 import { DRAIN_MANAGER_WWW } from '../../src/envoy/drain-manager';
 import { FakeEnvoyAdmin, Garbage } from '../envoy/fake-envoy-admin';
-import { HttpToolChoice, makeBinDir, requireTool, runScript, SHELLS, ShellName } from '../script/run-script';
+import { HttpToolChoice, runScript, SHELLS, ShellName } from '../script/run-script';
 import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -222,32 +222,5 @@ export async function runDrainManagerPid1(version: KubernetesVersion): Promise<R
   const chart = Testing.chart();
   new GracefulEnvoyGateway(chart, 'gw', { image: 'envoyproxy/envoy:distroless-v1.31.0', listeners: [{ name: 'http', port: 8080 }], drainManager: { port }, kubernetesVersion: version });
   const c = containerOf(only(synthValid(chart), 'Deployment'), 'drain-manager');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-inv-pid1-'));
-  const violations: string[] = [];
-  let exitMs: number | undefined;
-  try {
-    const busybox = requireTool('busybox');
-    const bin = makeBinDir({ tools: [], links: { sh: busybox, httpd: busybox, sleep: busybox, kill: busybox, busybox } }, dir);
-    fs.mkdirSync(`${dir}/www`);
-    const command = [...c.command, ...(c.args ?? [])].map((a: string) => a.split(DRAIN_MANAGER_WWW).join(`${dir}/www`)).map((a: string) => (a === '/bin/sh' ? `${bin}/sh` : a));
-    const p = await startAsPid1(command, { env: { PATH: bin } });
-    try {
-      const serving = await until(async () => {
-        try {
-          await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 10_000);
-      if (!serving) violations.push('the sidecar never served');
-      exitMs = await exitAfterSigterm(p, 5000);
-      if (exitMs === undefined) violations.push('invariant 4: still running 5s after SIGTERM as PID 1');
-    } finally {
-      p.kill();
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return { placement: 'envoy-drain-manager-pid1', label: String(version), checked: [4], violations, sigtermExitMs: exitMs };
+  return runContainerAsPid1('envoy-drain-manager-pid1', String(version), c, { documentRoot: DRAIN_MANAGER_WWW, port });
 }

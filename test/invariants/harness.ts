@@ -108,7 +108,6 @@ export interface CheckedRunOptions {
 export async function runChecked(script: string, opts: CheckedRunOptions):
 Promise<{ r: ScriptResult; violations: string[]; marginMs: number; spawnedAt: number }> {
   const deadlineMs = headerDeadlineSeconds(script) * 1000;
-  const spawnedAt = Date.now();
   const r = await runScript(script, {
     shell: opts.shell,
     withPath: opts.http || opts.links ? { http: opts.http, links: opts.links } : undefined,
@@ -119,7 +118,7 @@ Promise<{ r: ScriptResult; violations: string[]; marginMs: number; spawnedAt: nu
   if (r.code !== 0) violations.push(`exit ${r.code} (signal ${r.signal}); stderr: ${r.stderr.slice(0, 200)}`);
   if (r.elapsedMs > deadlineMs) violations.push(`invariant 1: returned after ${r.elapsedMs}ms, header says ${deadlineMs}ms`);
   if (r.elapsedMs >= opts.graceSeconds * 1000) violations.push(`invariant 1: ran ${r.elapsedMs}ms, SIGKILL at ${opts.graceSeconds}s`);
-  return { r, violations, marginMs: deadlineMs - r.elapsedMs, spawnedAt };
+  return { r, violations, marginMs: deadlineMs - r.elapsedMs, spawnedAt: r.startedAt };
 }
 
 /** The mtime of a file in ms since the epoch, or undefined when it does not exist. */

@@ -7,7 +7,10 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import { requireTool } from '../script/run-script';
+import * as os from 'os';
+import * as path from 'path';
+import type { RunReport } from './harness';
+import { makeBinDir, requireTool } from '../script/run-script';
 
 /** A command started as PID 1 of a fresh PID namespace. */
 export interface Pid1Process {
@@ -104,4 +107,54 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     await new Promise(r => setTimeout(r, 50));
   }
   return check();
+}
+
+/** Where a container under test serves, if it does. */
+export interface Pid1RunOptions {
+  /** The in-container document root its command names (replaced by a temp dir). */
+  readonly documentRoot?: string;
+  /** The port it listens on: SIGTERM comes once it answers there. */
+  readonly port?: number;
+}
+
+/**
+ * Invariant 4 for one synthesized container: its command (a busybox image: sh, httpd, sleep, kill)
+ * runs as PID 1; once it serves (`port`) or after 300ms, it gets SIGTERM and must exit within 5s.
+ * `documentRoot`, the in-container path its command names, is replaced by a temp dir.
+ */
+export async function runContainerAsPid1(placement: string, label: string, container: any, o: Pid1RunOptions = {}): Promise<RunReport> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-inv-pid1-'));
+  const violations: string[] = [];
+  let exitMs: number | undefined;
+  try {
+    const busybox = requireTool('busybox');
+    const bin = makeBinDir({ tools: [], links: { sh: busybox, httpd: busybox, sleep: busybox, kill: busybox, busybox } }, dir);
+    fs.mkdirSync(`${dir}/www`);
+    const command = [...(container.command ?? []), ...(container.args ?? [])]
+      .map((a: string) => (o.documentRoot ? a.split(o.documentRoot).join(`${dir}/www`) : a))
+      .map((a: string) => (a === '/bin/sh' ? `${bin}/sh` : a));
+    const p = await startAsPid1(command, { env: { PATH: bin } });
+    try {
+      if (o.port !== undefined) {
+        const serving = await until(async () => {
+          try {
+            await fetch(`http://127.0.0.1:${o.port}/`, { signal: AbortSignal.timeout(1000) });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 10_000);
+        if (!serving) violations.push('the sidecar never served');
+      } else {
+        await new Promise(r => setTimeout(r, 300));
+      }
+      exitMs = await exitAfterSigterm(p, 5000);
+      if (exitMs === undefined) violations.push('invariant 4: still running 5s after SIGTERM as PID 1');
+    } finally {
+      p.kill();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { placement, label, checked: [4], violations, sigtermExitMs: exitMs };
 }

@@ -14,13 +14,15 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { mtimeMs, RunReport, runChecked } from './harness';
+import { runContainerAsPid1 } from './pid1';
 import { AppWait, DeregistrationPlacement, KubernetesVersion, Registry, RegistryAwareService } from '../../src';
 import { SIGNAL_DIR } from '../../src/registry/registry-aware-service';
-import { TRIGGER_DIR } from '../../src/registry/trigger';
+import { TRIGGER_DIR, TRIGGER_WWW } from '../../src/registry/trigger';
 import { Mode } from '../registry/fakes/fake-server';
 import { FakeNacos } from '../registry/fakes/nacos';
 import { POD_IP, scriptFor, SHORT, sleepRecorder } from '../registry/helpers';
 import { HttpToolChoice, runScript, SHELLS, ShellName } from '../script/run-script';
+import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
 type RouteFault = Mode | 'recovering';
@@ -167,4 +169,22 @@ export async function runRegistryTriggerHold(c: RegistryCase, cgiDelayMs: number
     await nacos.down();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The registry sidecar's command as PID 1 (HTTP_GET: httpd; DONE_FILE: a sleeping shell): invariant 4. */
+export async function runRegistrySidecarPid1(wait: AppWait, version: KubernetesVersion): Promise<RunReport> {
+  const port = await freePort();
+  const chart = Testing.chart();
+  new RegistryAwareService(chart, 'svc', {
+    registry: Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'svc', port: 8080 }),
+    app: { image: 'svc:1', portNumber: 8080 },
+    placement: DeregistrationPlacement.SIDECAR,
+    appWait: wait,
+    sidecarImage: 'busybox:1.36',
+    kubernetesVersion: version,
+    ...(wait === AppWait.HTTP_GET ? { triggerPort: port } : {}),
+  });
+  const c = containerOf(only(synthValid(chart), 'Deployment'), 'registry-deregister');
+  const http = wait === AppWait.HTTP_GET;
+  return runContainerAsPid1('registry-sidecar-pid1', `${wait} ${version}`, c, { documentRoot: http ? TRIGGER_WWW : undefined, port: http ? port : undefined });
 }

@@ -9,8 +9,8 @@ import { Ledger, RunReport, runLimited } from './harness';
 import { istioCase, runIstioAppPreStop, runIstioProxyHold } from './istio-cases';
 import { nginxCase, runNginxDelete } from './nginx-cases';
 import { canUnsharePid } from './pid1';
-import { registryCase, runRegistryPreStop, runRegistryTriggerHold } from './registry-cases';
-import { KubernetesVersion } from '../../src';
+import { registryCase, runRegistryPreStop, runRegistrySidecarPid1, runRegistryTriggerHold } from './registry-cases';
+import { AppWait, KubernetesVersion } from '../../src';
 
 /** How many generated cases each placement gets. */
 export interface SuiteSize {
@@ -33,6 +33,13 @@ export const CI_SIZE: SuiteSize = {
   nginxDelete: 4,
 };
 
+/** The registry sidecars the library adds, by app wait and Kubernetes version. */
+const REGISTRY_SIDECARS: Array<[AppWait, KubernetesVersion]> = [
+  [AppWait.HTTP_GET, KubernetesVersion.V1_28],
+  [AppWait.HTTP_GET, KubernetesVersion.V1_29],
+  [AppWait.DONE_FILE, KubernetesVersion.V1_28],
+];
+
 /** How late a hook sidecar's CGI starts after the hold (the kubelet's httpGet, then httpd's fork). */
 const cgiDelay = fc.integer({ min: 0, max: 1500 });
 
@@ -47,7 +54,10 @@ export async function runSuite(size: SuiteSize, seed: number, concurrency: numbe
     ...sample(registryCase, size.registryPreStop, 5).map(c => () => runRegistryPreStop(c)),
     ...sample(fc.tuple(registryCase, cgiDelay), size.registryTriggerHold, 6).map(([c, d]) => () => runRegistryTriggerHold(c, d)),
     ...sample(nginxCase, size.nginxDelete, 7).map(c => () => runNginxDelete(c)),
-    ...(canUnsharePid() ? [KubernetesVersion.V1_28, KubernetesVersion.V1_29].map(v => () => runDrainManagerPid1(v)) : []),
+    ...(canUnsharePid() ? [
+      ...[KubernetesVersion.V1_28, KubernetesVersion.V1_29].map(v => () => runDrainManagerPid1(v)),
+      ...REGISTRY_SIDECARS.map(([w, v]) => () => runRegistrySidecarPid1(w, v)),
+    ] : []),
   ];
   await runLimited(concurrency, tasks.map(t => async () => {
     const r = await t();

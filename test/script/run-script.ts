@@ -81,6 +81,8 @@ export interface ScriptResult {
   readonly messages: string[];
   /** From spawn to exit, in milliseconds. */
   readonly elapsedMs: number;
+  /** When the script was spawned (ms since the epoch): `startedAt + elapsedMs` is when it exited. */
+  readonly startedAt: number;
   /** Whether `timeoutMs` ran out and the helper killed the script. */
   readonly timedOut: boolean;
   /** The temp dir that held the script and log (removed after the run). */
@@ -220,6 +222,7 @@ export async function runScript(text: string, options: RunScriptOptions = {}): P
     log,
     messages: log.map(l => LOG_LINE.exec(l)?.[3] ?? l),
     elapsedMs,
+    startedAt: started,
     timedOut,
     dir,
   };
