@@ -31,6 +31,8 @@ export const CLOCK_START_LINE = '{ read -r gs_up0 _ </proc/uptime; } 2>/dev/null
  *
  * Sleeps take fractions (`sleep 0.37`: GNU coreutils and busybox both accept them); where `sleep`
  * takes whole seconds only (strict POSIX), the fraction is waited out by polling the clock.
+ * Should /proc/uptime become unreadable mid-script, the epoch fallback reads as far in the future
+ * and every remaining wait ends at once: early, never late.
  */
 export const CORE_FUNCTIONS = `# gs_clock: sets gs_now to the current time in centiseconds.
 gs_clock() {
