@@ -171,3 +171,29 @@ describe('size limit', () => {
     expect(containersOf(t)).toBe(containersOf(t));
   });
 });
+
+describe('loop counters are not deadlines', () => {
+  // `i=$((i + 1))` has the shape of `deadline=$((now + N))`; only a clock ($(date +%s), a variable
+  // set from it, bash's SECONDS) makes a deadline.
+  const poll = (increment: string) => [
+    'i=0',
+    `while [ $i -lt 40 ]; do`,
+    `  ${increment}; sleep 1`,
+    'done',
+  ].join('\n');
+  test.each(['i=$((i+1))', 'i=$(( i + 1 ))', 'i=$(($i + 1))'])('40 iterations of sleep 1 (%s) with grace 30 is GS010, and the timeline bounds the loop by 40s', (increment) => {
+    const d = deployment([shContainer(poll(increment))], { terminationGracePeriodSeconds: 30 });
+    expect(of('GS010', [d]).length).toBe(1);
+    const t = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33'));
+    expect(timelineText(t[0])).toMatch(/poll\s+<=40s/);
+  });
+  test.each([
+    ['deadline=$(( $(date +%s) + 25 ))'],
+    ['now=$(date +%s); deadline=$((now + 25))'],
+    ['deadline=$((SECONDS + 25))'],
+  ])('a clock-based deadline (%s) still bounds an endless loop', (setup) => {
+    const script = `${setup}\nwhile [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done`;
+    expect(of('GS010', [deployment([shContainer(script)], { terminationGracePeriodSeconds: 30 })])).toEqual([]);
+    expect(of('GS010', [deployment([shContainer(script)], { terminationGracePeriodSeconds: 20 })]).length).toBe(1);
+  });
+});

@@ -140,14 +140,22 @@ function requestTimeoutSeconds(text: string): number {
 
 export const STATS = /\/stats\b|downstream_cx_active|total_connections/;
 
-/** Numeric variables (`N=30`) and deadline variables (`deadline=$(( $(date +%s) + 30 ))`) of a script. */
+/**
+ * Numeric variables (`N=30`) and deadline variables (`deadline=$(( $(date +%s) + 30 ))`, also
+ * `now=$(date +%s); deadline=$((now + 30))` and bash's `$((SECONDS + 30))`) of a script. The base
+ * must be a clock: `i=$((i + 1))` is a loop counter, not a deadline one second away.
+ */
 function deadlineVariables(script: string): Map<string, number> {
   const nums = new Map<string, number>();
   const numRe = /(?:^|[\s;])(?:readonly\s+|local\s+)?([A-Za-z_]\w*)=["']?(\d+)["']?(?=$|[\s;])/gm;
   for (let m = numRe.exec(script); m; m = numRe.exec(script)) nums.set(m[1], Number(m[2]));
+  const clocks = new Set(['SECONDS']);
+  for (const m of script.matchAll(/([A-Za-z_]\w*)=(?:\$\(\s*date \+%s\s*\)|`\s*date \+%s\s*`)/g)) clocks.add(m[1]);
   const deadlines = new Map<string, number>();
   const re = /([A-Za-z_]\w*)=\$\(\(\s*(\$\(\s*date \+%s\s*\)|\$?\{?[A-Za-z_]\w*\}?)\s*\+\s*(\d+|\$?\{?[A-Za-z_]\w*\}?)\s*\)\)/g;
   for (let m = re.exec(script); m; m = re.exec(script)) {
+    const base = m[2].replace(/[${}]/g, '');
+    if (!base.startsWith('(') && (!clocks.has(base) || base === m[1])) continue;
     const addend = m[3].replace(/[${}]/g, '');
     const n = /^\d+$/.test(addend) ? Number(addend) : nums.get(addend);
     if (n !== undefined) deadlines.set(m[1], n);
