@@ -98,6 +98,6 @@ test('a real publish to the public registry is refused unless asked for: an inte
   expect(refused.stderr).toContain('publish: cdk8s-graceful-shutdown would go to the public registry https://registry.npmjs.org/');
   expect(refused.stderr).not.toContain('npm notice');
   // A scope mapped to an internal registry is not refused (it fails here only because --offline sends nothing).
-  const scoped = publish({ NPM_PACKAGE_NAME: '@acme/cdk8s-graceful-shutdown', 'npm_config_@acme:registry': 'http://127.0.0.1:9/' });
+  const scoped = publish({ 'NPM_PACKAGE_NAME': '@acme/cdk8s-graceful-shutdown', 'npm_config_@acme:registry': 'http://127.0.0.1:9/' });
   expect(scoped.stderr).toContain('publish: @acme/cdk8s-graceful-shutdown to http://127.0.0.1:9/');
 });
