@@ -145,8 +145,8 @@ describe('cdk8s-graceful timeline', () => {
   test('an injected Istio sidecar gets its own timeline; a preStop past SIGKILL is called out', async () => {
     const r = await run(['timeline', fx('istio-deployment.yaml')]);
     expect(r.out).toContain('container istio-proxy (injected; SIGTERM at t=0, no preStop)');
-    expect(r.out).toMatch(/istio-drain\s+<=45s/);
-    expect(r.out).toContain('SIGKILL comes at t=30s');
+    expect(r.out).toMatch(/istio-drain\s+<=30s\s+terminationDrainDuration 45s: drain, then Envoy is stopped, cut at t=30s by SIGKILL/);
+    expect(r.out).toContain('may run 45s, past SIGKILL at t=30s');
     const json = JSON.parse((await run(['timeline', '--format', 'json', fx('ingress-nginx.yaml')])).out);
     expect(json).toHaveLength(1);
     expect(json[0].terminationGracePeriodSeconds).toBe(300);
