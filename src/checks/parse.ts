@@ -28,7 +28,7 @@ export function parseIstioProxyConfig(text: string): IstioProxyConfig {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    return { proxyMetadata: {}, error: `proxy.istio.io/config is not valid YAML: ${(e as Error).message.split('\n')[0]}` };
+    return { proxyMetadata: {}, error: `proxy.istio.io/config is not valid YAML: ${(e as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` };
   }
   if (doc === null || doc === undefined) return { proxyMetadata: {} };
   if (typeof doc !== 'object' || Array.isArray(doc)) {

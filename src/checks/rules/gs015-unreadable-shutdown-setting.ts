@@ -3,6 +3,8 @@ import { istioInfo, objectRef } from '../workload';
 import { hooks, running } from './helpers';
 import { defineRule } from './rule';
 
+const ISTIO_FIX = 'Write `proxy.istio.io/config` as a YAML mapping with Go durations, e.g. `terminationDrainDuration: 30s`.';
+
 export const GS015 = defineRule({
   id: 'GS015',
   name: 'unreadable-shutdown-setting',
@@ -21,9 +23,9 @@ export const GS015 = defineRule({
     }
     const i = istioInfo(t);
     if (i.config.error !== undefined) {
-      out.push({ container: 'istio-proxy', level: CheckLevel.WARNING, message: `${objectRef(t)}: ${i.config.error}: the sidecar's drain settings cannot be read (the checks assume Istio's 5s default).` });
+      out.push({ container: 'istio-proxy', level: CheckLevel.WARNING, message: `${objectRef(t)}: ${i.config.error}: the sidecar's drain settings cannot be read (the checks assume Istio's 5s default).`, fix: ISTIO_FIX });
     } else if (i.config.terminationDrainText !== undefined && i.config.terminationDrainMillis === undefined) {
-      out.push({ container: 'istio-proxy', level: CheckLevel.WARNING, message: `${objectRef(t)}: terminationDrainDuration "${i.config.terminationDrainText}" in proxy.istio.io/config is not a Go duration (e.g. 30s, 1m30s): the checks assume Istio's 5s default.` });
+      out.push({ container: 'istio-proxy', level: CheckLevel.WARNING, message: `${objectRef(t)}: terminationDrainDuration "${i.config.terminationDrainText}" in proxy.istio.io/config is not a Go duration (e.g. 30s, 1m30s): the checks assume Istio's 5s default.`, fix: ISTIO_FIX });
     }
     return out;
   },
