@@ -4,7 +4,7 @@
  */
 import { PodTemplateTarget } from './model';
 import { IstioProxyConfig, parseGoDuration, parseIstioProxyConfig } from './parse';
-import { analyzeScript, ScriptAnalysis } from './shell';
+import { analyzeScript, ENV_FROM, ScriptAnalysis, UNKNOWN_VALUE } from './shell';
 
 /** An object to check, with where it comes from. */
 export interface LocatedObject {
@@ -146,7 +146,7 @@ const MAX_REMEMBERED_SCRIPT = 64 * 1024;
 function analyzeOnce(script: string, env: ReadonlyMap<string, string>): ScriptAnalysis {
   if (script.length > MAX_REMEMBERED_SCRIPT) return analyzeScript(script, env);
   let key = script;
-  for (const [name, value] of env) if (script.includes(name)) key += `\u0000${name}=${value}`;
+  for (const [name, value] of env) if (name === ENV_FROM || script.includes(name)) key += `\u0000${name}=${value}`;
   let a = ANALYSES.get(key);
   if (a === undefined) {
     a = analyzeScript(script, env);
@@ -167,6 +167,21 @@ export function containerEnv(container: any): Map<string, string> {
       if (isObject(e) && typeof e.name === 'string' && e.value !== undefined && e.value !== null) env.set(e.name, String(e.value));
     }
   }
+  return env;
+}
+
+/**
+ * The environment a hook script is read with: the literal values, plus what is set but not known
+ * here (`valueFrom` names, `envFrom`), so that `${NAME:-default}` takes its default only when
+ * NAME is not set at all.
+ */
+function hookEnv(container: any): Map<string, string> {
+  const env = containerEnv(container);
+  if (!isObject(container)) return env;
+  if (Array.isArray(container.env)) {
+    for (const e of container.env) if (isObject(e) && typeof e.name === 'string' && !env.has(e.name)) env.set(e.name, UNKNOWN_VALUE);
+  }
+  if (Array.isArray(container.envFrom) && container.envFrom.length > 0) env.set(ENV_FROM, UNKNOWN_VALUE);
   return env;
 }
 
@@ -239,8 +254,8 @@ function readContainers(template: any): ContainerInfo[] {
         container: c,
         initContainer: init,
         nativeSidecar: init && c.restartPolicy === 'Always',
-        preStop: hookInfo(c.lifecycle?.preStop, containerEnv(c)),
-        postStart: hookInfo(c.lifecycle?.postStart, containerEnv(c)),
+        preStop: hookInfo(c.lifecycle?.preStop, hookEnv(c)),
+        postStart: hookInfo(c.lifecycle?.postStart, hookEnv(c)),
       });
     }
   };

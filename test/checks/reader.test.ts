@@ -245,3 +245,16 @@ describe('an unreadable proxy.istio.io/config is said in the timeline and in lin
     expect(f.fix).not.toContain('sleep.seconds');
   });
 });
+
+describe('${VAR:-default}', () => {
+  const hook = (extra: Record<string, unknown> = {}) => deployment([shContainer('sleep ${DRAIN:-45}', 'app', extra)], { terminationGracePeriodSeconds: 30 });
+  test('the default stands when VAR is not set: 45s with grace 30 is GS001', () => {
+    expect(of('GS001', [hook()]).map(f => f.message)).toEqual([expect.stringContaining('sleeps 45s')]);
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', value: '' }] })]).length).toBe(1);
+  });
+  test('a literal value wins; a valueFrom or an envFrom may set it, so nothing is claimed', () => {
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', value: '10' }] })])).toEqual([]);
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', valueFrom: { configMapKeyRef: { name: 'a', key: 'b' } } }] })])).toEqual([]);
+    expect(of('GS001', [hook({ envFrom: [{ configMapRef: { name: 'a' } }] })])).toEqual([]);
+  });
+});

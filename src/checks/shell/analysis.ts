@@ -102,14 +102,31 @@ function isSleep(c: ShellCommand): boolean {
   return /(^|\/)sleep$/.test(c.head) || (c.head.endsWith('busybox') && c.words[1] === 'sleep') || c.head === LIBRARY_SLEEP;
 }
 
-/** `$NAME`, `${NAME}` (quotes are gone by now): the variable's name. */
-const VARIABLE = /^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})$/;
+/**
+ * In the environment handed to {@link analyzeScript}: the value of a variable the container sets
+ * from elsewhere (`valueFrom`), and the name that says the container also has `envFrom`, so any
+ * name may be set. Neither can be a real name or value (NUL is not allowed in either).
+ */
+export const UNKNOWN_VALUE = '\u0000';
+export const ENV_FROM = '\u0000envFrom';
 
-/** A word with a whole-word variable replaced by its value, when the value is known. */
+/** `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME-default}` (also `:=`/`=`; quotes are gone by now). */
+const VARIABLE = /^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?)[-=]([^}]*))?\})$/;
+
+/**
+ * A word with a whole-word variable replaced by its value, when the value is known. A default
+ * (`${DRAIN:-45}`) stands when the variable is not set: neither by the container's `env` (literal
+ * or `valueFrom`), nor by the script, nor possibly by an `envFrom`; `:-` also when it is empty.
+ */
 function resolve(word: string, vars: ReadonlyMap<string, string>): string {
   const m = VARIABLE.exec(word);
   if (!m) return word;
-  return vars.get(m[1] ?? m[2]) ?? word;
+  const value = vars.get(m[1] ?? m[2]);
+  if (value === UNKNOWN_VALUE) return word;
+  const fallback = m[4];
+  if (fallback === undefined) return value ?? word;
+  if (value === undefined) return vars.has(ENV_FROM) ? word : fallback;
+  return value === '' && m[3] === ':' ? fallback : value;
 }
 
 /** The seconds of a `sleep` command (GNU sleep sums several arguments); variables from `vars`. */
