@@ -258,3 +258,15 @@ describe('${VAR:-default}', () => {
     expect(of('GS001', [hook({ envFrom: [{ configMapRef: { name: 'a' } }] })])).toEqual([]);
   });
 });
+
+describe('redirections and background jobs', () => {
+  const grace30 = (script: string) => [deployment([shContainer(script)], { terminationGracePeriodSeconds: 30 }), service];
+  test.each(['sleep 35 >/dev/null 2>&1', 'sleep 35 > /dev/null', 'sleep 35 2>/dev/null', 'sleep 35 &> /dev/null'])('%s: a redirection is not an argument, the sleep is still 35s (GS001)', (script) => {
+    expect(of('GS001', grace30(script)).map(f => f.message)).toEqual([expect.stringContaining('sleeps 35s')]);
+  });
+  test('sleep 35 & : the hook does not wait for a background job, so no GS001 and the pod has no wait (GS005)', () => {
+    expect(of('GS001', grace30('sleep 35 &'))).toEqual([]);
+    expect(of('GS005', grace30('sleep 35 &')).length).toBe(1);
+    expect(of('GS001', grace30('sleep 35 && echo done')).length).toBe(1);
+  });
+});

@@ -129,6 +129,16 @@ function resolve(word: string, vars: ReadonlyMap<string, string>): string {
   return value === '' && m[3] === ':' ? fallback : value;
 }
 
+/** Words without their redirections (`>/dev/null`, `2>&1`, `&> log`, `> file`), which are not arguments. */
+function withoutRedirections(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (/^(?:\d*|&)(?:>>?|<)$/.test(words[i])) i++; // the operator alone: its target is the next word
+    else if (!/^(?:\d*|&)(?:>>?|<)&?\S/.test(words[i])) out.push(words[i]);
+  }
+  return out;
+}
+
 /** The seconds of a `sleep` command (GNU sleep sums several arguments); variables from `vars`. */
 function sleepSeconds(c: ShellCommand, vars: ReadonlyMap<string, string> = new Map()): number | undefined {
   if (c.head === LIBRARY_SLEEP) {
@@ -136,7 +146,7 @@ function sleepSeconds(c: ShellCommand, vars: ReadonlyMap<string, string> = new M
     const relative = LIBRARY_RELATIVE_SLEEP.exec(arg);
     return relative ? Number(relative[1]) : /^\d+$/.test(arg) ? Number(arg) : undefined;
   }
-  const args = c.words.slice(c.head.endsWith('busybox') ? 2 : 1);
+  const args = withoutRedirections(c.words.slice(c.head.endsWith('busybox') ? 2 : 1));
   if (args.length === 0) return undefined;
   let total = 0;
   for (const a of args) {
@@ -310,6 +320,8 @@ export function analyzeScript(script: string, env: ReadonlyMap<string, string> =
   const unknownWaits: ShellCommand[] = [];
   const functions = definedFunctions(script);
   for (const c of commands) {
+    // `sleep 35 &` starts a wait the script does not wait for.
+    if (c.background) continue;
     const t = timeoutOf(c.words);
     const target = t ? { ...c, head: t.inner[0], words: t.inner } : c;
     if (isSleep(target)) {
