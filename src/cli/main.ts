@@ -200,7 +200,9 @@ function* objectsOf(inputs: Array<{ source: string; text: string }>, allowEmpty:
       yield o;
     }
     if (count === 0 && !allowEmpty) {
-      throw new ManifestError(`${source}: ${text.trim() === '' ? 'empty input' : 'no YAML documents (only comments or document markers)'}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
+      const what = text.trim() === '' ? 'empty input'
+        : /^(?!\s*(?:#|---|\.\.\.|$))/m.test(text) ? 'no Kubernetes objects (an empty List?)' : 'no YAML documents (only comments or document markers)';
+      throw new ManifestError(`${source}: ${what}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
     }
   }
 }
@@ -230,7 +232,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
   } catch (e) {
     if (e instanceof ManifestError || (e instanceof Error && /disabledRules|rule id/.test(e.message))) {
-      io.stderr(`cdk8s-graceful: ${e.message}\n`);
+      // The rule pack names its own option; the user typed --disable.
+      io.stderr(`cdk8s-graceful: ${e.message.replace(/^disabledRules names/, '--disable names')}\n`);
       return 2;
     }
     throw e;

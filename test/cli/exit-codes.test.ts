@@ -26,6 +26,7 @@ const gs001 = file('gs001.yaml', deployment('web', 'sleep 40'));
 const warningOnly = file('warning.yaml', `${deployment('web', 'nginx -s quit')}---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n`);
 const commentsOnly = file('comments.yaml', '# nothing here\n---\n# still nothing\n---\n');
 const concatenated = file('concat.yaml', `${deployment('web', 'sleep 5')}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n`);
+const emptyList = file('empty-list.yaml', 'apiVersion: v1\nkind: List\nitems: []\n');
 const malformed = file('malformed.yaml', 'kind: Deployment\nmetadata:\n  name: [web\n  x: 1\n');
 const longer = file('longer.yaml', deployment('web', 'sleep 10', 60));
 
@@ -38,6 +39,7 @@ const CASES: Record<string, { argv: string[]; stdin?: string }> = {
   'allow-empty': { argv: ['lint', '--allow-empty', '-'], stdin: '' },
   'empty-input': { argv: ['lint', '-'], stdin: '' },
   'no-documents': { argv: ['lint', commentsOnly] },
+  'empty-list': { argv: ['lint', emptyList] },
   'duplicate-key': { argv: ['lint', concatenated] },
   'malformed-yaml': { argv: ['lint', malformed] },
   'unknown-option': { argv: ['lint', '--frobnicate', clean] },
