@@ -10,6 +10,11 @@ import { LocatedObject } from './workload';
 
 /** Bad input: names the file and line; the CLI prints it without a stack trace and exits 2. */
 export class ManifestError extends Error {
+  /**
+   * @param message the whole one-line message, source and line included
+   * @param source the file, or `stdin`
+   * @param line 1-based line of the problem, when known
+   */
   public constructor(message: string, public readonly source: string, public readonly line?: number) {
     super(message);
     this.name = 'ManifestError';

@@ -13,7 +13,9 @@ import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 export interface ContainerTimeline {
   /** `Deployment default/web, container app`. */
   readonly title: string;
+  /** The container's name (`*` for a plan read from the plan annotation, which covers the pod). */
   readonly container: string;
+  /** The timeline as a plan: phases in order, SIGKILL at the grace period. */
   readonly plan: ShutdownPlan;
   /** Things the plan cannot show, e.g. a preStop that runs past SIGKILL. */
   readonly notes: string[];

@@ -8,8 +8,17 @@ import { analyzeScript, ENV_FROM, ScriptAnalysis, UNKNOWN_VALUE } from './shell'
 
 /** An object to check, with where it comes from. */
 export interface LocatedObject {
+  /** The parsed object (any JSON value; the checks skip what is not a Kubernetes object). */
   readonly object: unknown;
+  /**
+   * The file (or `stdin`) it was read from, for findings.
+   * @default - none: findings name no location
+   */
   readonly source?: string;
+  /**
+   * 1-based line of the object in `source`.
+   * @default - none
+   */
   readonly line?: number;
 }
 
@@ -31,9 +40,16 @@ export const WORKLOAD_KINDS = Object.keys(TEMPLATE_PATHS);
 
 /** A workload read from an object. */
 export interface ExtractedWorkload {
+  /** The object's `kind` (one of {@link WORKLOAD_KINDS}). */
   readonly kind: string;
+  /** `metadata.name`. */
   readonly name: string;
+  /**
+   * `metadata.namespace`.
+   * @default - none: the namespace the manifest is applied to
+   */
   readonly namespace?: string;
+  /** The pod template (`spec.template`, or the Pod itself). */
   readonly podTemplate: any;
 }
 
@@ -107,22 +123,47 @@ export function toTarget(w: ExtractedWorkload, kubernetesVersion: string, servic
 
 /** A lifecycle hook, read. */
 export interface HookInfo {
+  /** The handler's kind; `none` when the container has no such hook. */
   readonly type: 'exec' | 'sleep' | 'httpGet' | 'tcpSocket' | 'none';
-  /** exec: the argv. */
+  /**
+   * exec: the argv.
+   * @default - none: not an exec hook
+   */
   readonly command?: string[];
-  /** exec through a shell (`sh -c`): the shell's base name (`sh`, `bash`, `ash`). */
+  /**
+   * exec through a shell (`sh -c`): the shell's base name (`sh`, `bash`, `ash`).
+   * @default - none: not run through a shell
+   */
   readonly shell?: string;
-  /** exec: the script (the `-c` argument), or the argv joined for a direct command. */
+  /**
+   * exec: the script (the `-c` argument), or the argv joined for a direct command.
+   * @default - none: not an exec hook
+   */
   readonly script?: string;
-  /** exec: its sleeps and loops. */
+  /**
+   * exec: its sleeps and loops.
+   * @default - none: not an exec hook, or a script over the size limit
+   */
   readonly analysis?: ScriptAnalysis;
-  /** sleep action: its seconds. */
+  /**
+   * sleep action: its seconds.
+   * @default - none: not a sleep action, or its seconds cannot be read
+   */
   readonly sleepSeconds?: number;
-  /** httpGet: `path:port`. */
+  /**
+   * httpGet: `path:port`.
+   * @default - none: not an httpGet hook
+   */
   readonly httpTarget?: string;
-  /** exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read. */
+  /**
+   * exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read.
+   * @default - none: the script was read
+   */
   readonly unreadBytes?: number;
-  /** sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it). */
+  /**
+   * sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it).
+   * @default - none: not a sleep action, or its seconds are fine
+   */
   readonly badSleepSeconds?: string;
 }
 
@@ -223,12 +264,17 @@ export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Ma
 
 /** A container with its preStop read. */
 export interface ContainerInfo {
+  /** The container's name. */
   readonly name: string;
+  /** The container as written in the manifest. */
   readonly container: any;
   /** A native sidecar: an init container with `restartPolicy: Always`. */
   readonly nativeSidecar: boolean;
+  /** Listed under `initContainers`. */
   readonly initContainer: boolean;
+  /** Its preStop hook, read. */
   readonly preStop: HookInfo;
+  /** Its postStart hook, read. */
   readonly postStart: HookInfo;
 }
 
@@ -270,10 +316,13 @@ export interface IstioInfo {
   readonly injected: boolean;
   /** The sidecar runs as a native sidecar (init container with restartPolicy Always). */
   readonly native: boolean;
+  /** The `proxy.istio.io/config` annotation, read. */
   readonly config: IstioProxyConfig;
   /** terminationDrainDuration in ms (Istio's default 5s when unset). */
   readonly drainMillis: number;
+  /** terminationDrainDuration as written, or `5s (Istio default)`. */
   readonly drainText: string;
+  /** `EXIT_ON_ZERO_ACTIVE_CONNECTIONS` is `true` (proxyMetadata or the sidecar's env). */
   readonly exitOnZero: boolean;
   /** MINIMUM_DRAIN_DURATION in ms (default 5s). */
   readonly minimumDrainMillis: number;
@@ -329,7 +378,10 @@ function readIstioInfo(target: PodTemplateTarget): IstioInfo {
 export interface PreStopWait {
   /** Fixed waits (sleep action, top-level sleeps), in seconds. */
   readonly fixedSeconds: number;
-  /** The longest the hook may run when it can be read (fixed waits plus loop bounds), in seconds. */
+  /**
+   * The longest the hook may run when it can be read (fixed waits plus loop bounds), in seconds.
+   * @default - none: the bound cannot be read
+   */
   readonly boundSeconds?: number;
   /** Whether the hook waits at all (sleeps, loops, an httpGet or a binary that blocks). */
   readonly waits: boolean;
@@ -373,9 +425,11 @@ export function expandedArgv(container: any, argv: unknown): string[] {
 
 /** A drain length one of Envoy's or Envoy Gateway's flags sets. */
 export interface DrainSetting {
+  /** The container whose flag it is. */
   readonly container: string;
   /** `--drain-time-s`, `--parent-shutdown-time-s` (Envoy) or `--drain-timeout` (Envoy Gateway's shutdown manager). */
   readonly flag: string;
+  /** The drain length, in seconds. */
   readonly seconds: number;
   /** Where the flag is: the container's command and args, or its preStop. */
   readonly where: 'args' | 'preStop';

@@ -14,12 +14,15 @@ import { formatMillis } from '../plan/duration-format';
 export interface Behaviour {
   /** `Deployment shop/web`. */
   readonly workload: string;
+  /** Fact name (`terminationGracePeriodSeconds`, `timeline of app`, ...) to its value, as printed. */
   readonly facts: Map<string, string>;
 }
 
 /** One workload's change. */
 export interface BehaviourChange {
+  /** `Deployment shop/web`. */
   readonly workload: string;
+  /** Whether the workload is new, gone, or there in both with different facts. */
   readonly change: 'added' | 'removed' | 'changed';
   /** What differs: the fact, its value before and after (absent when the fact is new or gone). */
   readonly facts: Array<{ readonly fact: string; readonly before?: string; readonly after?: string }>;

@@ -15,9 +15,13 @@ import { expandLists, extractObject, LocatedObject, toTarget } from '../checks/w
 
 /** Where the CLI writes and reads; tests pass their own. */
 export interface CliIo {
+  /** Writes report text. */
   readonly stdout: (text: string) => void;
+  /** Writes the one-line errors. */
   readonly stderr: (text: string) => void;
+  /** Reads all of stdin (for `-`). */
   readonly readStdin: () => Promise<string>;
+  /** Reads a file as UTF-8; throws when it cannot. */
   readonly readFile: (path: string) => string;
 }
 

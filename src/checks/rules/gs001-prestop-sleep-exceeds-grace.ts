@@ -3,6 +3,7 @@ import { objectRef, preStopWait } from '../workload';
 import { describeHook, fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS001; docs/checks.md's rules table is generated from this definition. */
 export const GS001 = defineRule({
   id: 'GS001',
   name: 'prestop-sleep-exceeds-grace',

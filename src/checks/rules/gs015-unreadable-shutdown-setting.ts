@@ -5,6 +5,7 @@ import { defineRule } from './rule';
 
 const ISTIO_FIX = 'Write `proxy.istio.io/config` as a YAML mapping with Go durations, e.g. `terminationDrainDuration: 30s`.';
 
+/** Built-in rule GS015; docs/checks.md's rules table is generated from this definition. */
 export const GS015 = defineRule({
   id: 'GS015',
   name: 'unreadable-shutdown-setting',

@@ -18,7 +18,10 @@ export interface ShellCommand {
   readonly index: number;
   /** 1-based line in the script. */
   readonly line: number;
-  /** Ended by a single `&`: run in the background, so the script does not wait for it. */
+  /**
+   * Ended by a single `&`: run in the background, so the script does not wait for it.
+   * @default false
+   */
   readonly background?: boolean;
 }
 
