@@ -79,7 +79,7 @@ project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolv
 // both. A test file that starts processes is named *.real.test.ts or sits in a file listed here;
 // test/core/suites.test.ts fails when a file that starts processes is in the unit project.
 const REAL_PROCESS_TESTS = [
-  '\\.real\\.test\\.ts$', '/test/e2e/', '/test/invariants/', '/test/cli/', '/test/checks/fixtures\\.test\\.ts$',
+  '\\.real\\.test\\.ts$', '/test/e2e/.*\\.test\\.ts$', '/test/invariants/.*\\.test\\.ts$', '/test/cli/.*\\.test\\.ts$', '/test/checks/fixtures\\.test\\.ts$',
   '/test/examples/helm(-chart)?\\.test\\.ts$', '/test/consumer/.*\\.test\\.ts$',
   '/test/script/(run-script|script-http|script-poll|script-steps|shell-quote)\\.test\\.ts$',
   '/test/envoy/(gateway|probe)\\.test\\.ts$',
@@ -132,7 +132,7 @@ project.addTask('synth:helm', {
   exec: `${tsNode} examples/main.ts --helm dist-helm`,
   receiveArgs: true,
 });
-for (const bench of ['synth', 'envoy', 'nginx']) {
+for (const bench of ['synth', 'envoy', 'nginx', 'lint', 'invariants']) {
   project.addTask(`bench:${bench}`, {
     description: `Benchmark: ${bench} (prints figures)`,
     exec: `${tsNode} bench/${bench}.ts`,

@@ -14,9 +14,13 @@ import {
  * 2. the admin controller confirms the instance is gone (404), polled for up to 5s;
  * 3. if it is still there (the app's call hung or failed): Nacos's own
  *    `DELETE /nacos/v1/ns/instance?serviceName=soa-test&groupName=SOA&namespaceId=prod&ip=<pod IP>&port=8080`,
- *    with the token from a login made with the Secret's credentials;
+ *    with the token from a login made with the Secret's credentials (as `Authorization: Bearer`),
+ *    retried and checked again until its phase ends;
  * 4. the admin controller clears the configuration kept for the pod IP;
- * 5. the wait for client caches (Nacos 1.x clients poll every 10s) and the RPC timeout (3s).
+ * 5. the wait for client caches (Nacos 1.x clients poll every 10s) and the RPC timeout (3s), which
+ *    asks the controller again every 5s and removes the instance again if a heartbeat brought it back.
+ * Both images have curl, so credentials never go into a process's arguments; forbidding wget
+ * arguments makes that a rule rather than a property of today's images.
  * Once in the app container's preStop (the app image has sh and curl), once in a sidecar (the app
  * image needs no curl, no SDK).
  */
@@ -53,6 +57,7 @@ export class RegistryChart extends Chart {
       rpcTimeout: Duration.seconds(3),
       stopTimeout: Duration.seconds(30),
       replicas: 3,
+      allowCredentialsInArguments: false,
     };
     const app = { name: 'soa-test', image: 'registry.example.com/soa/soa-test:2.3.1', portNumber: 8080 };
     this.inApp = new RegistryAwareService(this, 'soa-test', { ...common, app });

@@ -1,5 +1,4 @@
 import { IPollProbe, PollProbe } from '../script';
-import { keyedProbe, probeKey } from '../script/value-key';
 
 /**
  * Envoy's outbound capture port in an Istio sidecar: `istio-iptables` REDIRECTs the app's outbound
@@ -33,7 +32,7 @@ export function appActivityProbe(listenPorts: number[], outboundPort?: number): 
   }
   const outbound = PollProbe.establishedTcpConnections([outboundPort]);
   const fn = (name: string, body: string) => [`${name}() {`, ...body.split('\n').map(l => `  ${l}`), '}'];
-  return keyedProbe({
+  return {
     description: `app sockets (listening on ${portsText}, or connected out through :${outboundPort})`,
     usesHttp: false,
     renderBody: () => [
@@ -45,5 +44,5 @@ export function appActivityProbe(listenPorts: number[], outboundPort?: number): 
       'gs_count=$((gs_ih_total + gs_count))',
       'return 0',
     ].join('\n'),
-  }, 'appActivityOutbound', probeKey(listening), probeKey(outbound));
+  };
 }

@@ -1,6 +1,5 @@
 import { IPollProbe, PollProbe, Shell } from '../script';
 import { assertPort } from './nginx-conf';
-import { keyedProbe, probeKey } from '../script/value-key';
 
 /**
  * The number of established TCP connections whose local port is `port` (clients connected to the
@@ -24,7 +23,7 @@ export function readyFileOnceListeningProbe(port: number, readyFile: string): IP
   assertPort(port, 'port');
   const listening = PollProbe.listeningTcpPorts([port]);
   const file = Shell.quote(readyFile);
-  return keyedProbe({
+  return {
     description: `nginx not listening on port ${port}`,
     usesHttp: false,
     // The shared /proc/net/tcp reader counts the listeners; this turns "listening" into the file.
@@ -38,5 +37,5 @@ export function readyFileOnceListeningProbe(port: number, readyFile: string): IP
       'gs_count=0',
       'return 0',
     ].join('\n'),
-  }, 'readyFileOnceListening', probeKey(listening), readyFile);
+  };
 }

@@ -56,13 +56,13 @@ export class Confirmation {
 
   private static makeAdminController(options: AdminControllerOptions): Confirmation {
     const name = options.name === undefined ? 'admin controller' : requireText(options.name, 'Confirmation.adminController name', 'soa-admin');
-    const check = checkUrl(options.checkUrl, 'Confirmation.adminController checkUrl');
+    const check = checkUrl(options.checkUrl, 'Confirmation.adminController checkUrl', 'http://soa-admin.soa:8080/admin/instances?ip=${POD_IP}&port=8080');
     const text = options.checkPresentText === undefined ? undefined
-      : requireText(options.checkPresentText, 'Confirmation.adminController checkPresentText', '"ip":"${POD_IP}"');
+      : requireText(options.checkPresentText, 'Confirmation.adminController checkPresentText', '"ip":"${POD_IP}"', true);
     if (options.forceRemoveMethod !== undefined && options.forceRemoveUrl === undefined) {
       throw new Error(`Confirmation.adminController forceRemoveMethod ${options.forceRemoveMethod} is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.`);
     }
-    const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl');
+    const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl', 'http://soa-admin.soa:8080/admin/instances/${POD_IP}:8080');
     const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
     return new Confirmation({
       checker: name,

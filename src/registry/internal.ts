@@ -1,8 +1,9 @@
 /**
  * Types shared inside src/registry, not part of the public API.
  */
-import { HttpHeader, HttpMethod, IPollProbe, ShellWord } from '../script';
+import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { RegistryHeader, RegistrySecret } from './secret';
+import { AuthCheck, PresenceCheck } from './shell-calls';
 
 /** A call the script makes. @internal */
 export interface RegistryCall {
@@ -11,6 +12,8 @@ export interface RegistryCall {
   readonly body?: ShellWord;
   readonly headers: HttpHeader[];
   readonly description: string;
+  /** Whether the call needs the registry's token (got first, never sent without it). */
+  readonly needsAuth?: boolean;
 }
 
 /** What a registry flavour renders into. @internal */
@@ -25,14 +28,16 @@ export interface RegistrySpec {
   readonly secrets: SecretEnv[];
   /** Downward-API env vars the calls read: POD_IP, HOST_IP, POD_NAME. */
   readonly runtimeEnv: string[];
+  /** Whether getting the token is a login (then it gets its own phase, first). */
+  readonly login?: boolean;
   /** Who answers the presence check, for the log (`nacos`, `soa-admin`). */
   readonly checker?: string;
   /** Who answers the presence check and where, for the timeline. */
   readonly checkedAt?: string;
   /** The presence check. */
-  presence(timeoutSeconds: number): IPollProbe;
-  /** A login poll to run first (Nacos username/password). */
-  login?(timeoutSeconds: number): IPollProbe;
+  presence(timeoutSeconds: number): PresenceCheck;
+  /** How the script gets the registry's token (Nacos with auth). */
+  auth?(timeoutSeconds: number): AuthCheck;
 }
 
 /** An environment variable filled from a Secret. @internal */

@@ -84,7 +84,7 @@ export class OfflineEndpoint {
   }
 
   private static makeHttp(options: HttpOfflineEndpointOptions): OfflineEndpoint {
-    const url = checkUrl(options.url, 'OfflineEndpoint.http url');
+    const url = checkUrl(options.url, 'OfflineEndpoint.http url', 'http://127.0.0.1:8080/offline');
     const bound = bindHeaders(options.headers, 'GS_OFFLINE_HEADER');
     const method = options.method ?? HttpMethod.POST;
     return new OfflineEndpoint({

@@ -20,6 +20,13 @@ export interface RegistryShutdownOptions {
    */
   readonly pollInterval?: Duration;
   /**
+   * How often the script asks the registry again during the wait for client caches and in-flight
+   * calls, to remove the instance again when a client's heartbeat registered it again. Each check
+   * is bounded inside the wait: the wait is never shortened or lengthened by it.
+   * @default Duration.seconds(5)
+   */
+  readonly recheckInterval?: Duration;
+  /**
    * How long a Nacos username/password login may take, retries included (only with
    * `NacosAuth.usernamePassword`).
    * @default Duration.seconds(3)
@@ -27,12 +34,13 @@ export interface RegistryShutdownOptions {
   readonly loginTimeout?: Duration;
   /**
    * How long clients keep routing to the removed instance from their caches (registry fetch,
-   * server response cache, load-balancer list).
+   * server response cache, load-balancer list). At least 1s: this wait is never skipped.
    * @default the registry's `defaultCacheRefresh` (Eureka 90s; Nacos, Consul, custom 10s)
    */
   readonly cacheRefresh?: Duration;
   /**
-   * The clients' RPC timeout: a call sent just before the caches refreshed may run this long.
+   * The clients' RPC timeout: a call sent just before the caches refreshed may run this long. At
+   * least 1s: this wait is never skipped.
    * @default Duration.seconds(5)
    */
   readonly rpcTimeout?: Duration;

@@ -1,95 +1,15 @@
 import { HttpHeader, IPollProbe, Shell, ShellWord } from '../script';
+import { AuthCheck, FLATTEN, PresenceCheck } from './shell-calls';
 import { userWord } from './url';
 import { keyedProbe } from '../script/value-key';
 
 /**
- * Presence checks for the registry flavours, as poll probes: each counts 1 while the instance
- * (this pod's IP and port) is still registered, 0 once it is gone, and returns 1 ("cannot tell")
- * when the registry does not answer or answers something it cannot read. An unreachable registry
- * is never taken as "gone". Pure sh: no jq, no grep.
+ * Presence checks for the registry flavours, as bodies of the shell function `gs_reg_present`: each
+ * sets `gs_count` to 1 while the instance (this pod's IP and port) is still in rotation, 0 once it
+ * is gone, and returns 1 ("cannot tell", reason in `gs_why`) when the registry does not answer or
+ * answers something it cannot read. An unreachable registry is never taken as "gone". Pure sh: no
+ * jq, no grep. Requests go through `gs_reg_req` (src/registry/shell-calls.ts), capped by the phase.
  */
-
-/** Turns `$gs_reg_b` into one line without white space (JSON field layout then does not matter). */
-const FLATTEN = [
-  "gs_reg_nl=$(printf '\\nx')",
-  'gs_reg_nl=${gs_reg_nl%x}',
-  'gs_reg_ifs=$IFS',
-  'set -f',
-  'IFS=" $(printf \'\\t\\r\')$gs_reg_nl"',
-  '# shellcheck disable=SC2086 # split on white space on purpose',
-  'set -- $gs_reg_b',
-  'IFS=',
-  'gs_reg_b="$*"',
-  'IFS=$gs_reg_ifs',
-  'set +f',
-];
-
-/**
- * `gs_reg_get URL SECONDS [HEADER...]`: a GET that tells an HTTP status apart from no answer, which
- * `gs_http` does not (a 404 and a refused connection are both failures there). Sets `gs_reg_code`
- * (`200`, `404`, ...) and `gs_reg_b` (the body; with wget, also the response headers). Returns 1 when
- * no HTTP answer came, with the reason in `gs_reg_err`. curl, GNU wget and busybox wget.
- */
-const STATUS_GET = `gs_reg_get() {
-  gs_u=$1
-  gs_t=$2
-  shift 2
-  gs_n=$#
-  while [ "$gs_n" -gt 0 ]; do
-    set -- "$@" --header "$1"
-    shift
-    gs_n=$((gs_n - 1))
-  done
-  gs_reg_code=
-  gs_reg_err=
-  gs_reg_nl=$(printf '\\nx')
-  gs_reg_nl=\${gs_reg_nl%x}
-  if [ "$gs_t" -lt 1 ]; then
-    gs_reg_err="the script's deadline has passed, not attempted"
-    return 1
-  fi
-  case $gs_http_tool in
-    curl)
-      if gs_reg_b=$(curl -sS --max-time "$gs_t" -w "\${gs_reg_nl}%{http_code}" "$@" "$gs_u" 2>/dev/null); then :; else
-        gs_reg_err="curl exit $?"
-        return 1
-      fi
-      gs_reg_code=\${gs_reg_b##*"$gs_reg_nl"}
-      gs_reg_b=\${gs_reg_b%"$gs_reg_nl"*}
-      return 0
-      ;;
-    wget) gs_reg_b=$(gs_bounded "$gs_t" wget -S -O - -t 1 -T "$gs_t" --content-on-error "$@" "$gs_u" 2>&1) ;;
-    busybox-wget) gs_reg_b=$(gs_bounded "$gs_t" wget -S -O - "$@" "$gs_u" 2>&1) ;;
-    busybox) gs_reg_b=$(gs_bounded "$gs_t" busybox wget -S -O - "$@" "$gs_u" 2>&1) ;;
-    *)
-      gs_reg_err='neither curl nor wget is in the image'
-      return 1
-      ;;
-  esac
-  gs_rc=$?
-  if [ "$gs_rc" = 143 ]; then
-    gs_reg_err='no answer within the timeout'
-    return 1
-  fi
-  gs_reg_rest=$gs_reg_b
-  while :; do
-    case $gs_reg_rest in
-      *HTTP/[0-9]*) ;;
-      *) break ;;
-    esac
-    gs_reg_rest=\${gs_reg_rest#*HTTP/}
-    gs_reg_l=\${gs_reg_rest#* }
-    gs_reg_l=\${gs_reg_l%%[!0-9]*}
-    case $gs_reg_l in
-      [1-5][0-9][0-9]) gs_reg_code=$gs_reg_l ;;
-    esac
-  done
-  if [ -z "$gs_reg_code" ]; then
-    gs_reg_err="$gs_http_tool exit $gs_rc"
-    return 1
-  fi
-  return 0
-}`;
 
 const POD_IP_SET = [
   'if [ -z "${POD_IP:-}" ]; then',
@@ -98,39 +18,65 @@ const POD_IP_SET = [
   'fi',
 ];
 
-/** Shell words of a GET's arguments after the URL and timeout. */
-function headerArgs(headers: HttpHeader[]): string {
-  return headers.map(h => ` ${h.word.text}`).join('');
+/** `gs_reg_req GET URL "$(gs_reg_cap T)" '' SECRET HEADER...` with its failure turned into `gs_why`. */
+function getLines(url: ShellWord, headers: HttpHeader[], timeoutSeconds: number, what: string): string[] {
+  const secret = headers.some(isSecretHeader) ? '1' : '0';
+  return [
+    `if ! gs_reg_req GET ${url.text} "$(gs_reg_cap ${timeoutSeconds})" '' ${secret}${headers.map(h => ` ${h.word.text}`).join('')}; then`,
+    `  gs_why=${Shell.quote(`${what}: `)}"$gs_reg_err"`,
+    '  return 1',
+    'fi',
+  ];
 }
 
-/** Options of {@link nacosPresenceProbe}. @internal */
-export interface NacosPresenceOptions {
-  /** `GET /nacos/v1/ns/instance/list?serviceName=...` */
+/** Whether a header's value comes from the environment (a Secret). @internal */
+export function isSecretHeader(h: HttpHeader): boolean {
+  return h.word.envNames.length > 0;
+}
+
+/** The token check first, when the registry needs one. */
+function authLines(needsAuth: boolean): string[] {
+  return needsAuth ? [
+    'if ! gs_reg_auth; then',
+    '  gs_why="no token ($gs_reg_err)"',
+    '  return 1',
+    'fi',
+  ] : [];
+}
+
+/** Options of {@link nacosListPresence}. @internal */
+export interface NacosListOptions {
+  /** `GET .../v1/ns/instance/list?...` or `.../v2/ns/instance/list?...` */
   readonly listUrl: ShellWord;
-  /** The registered port. */
   readonly port: number;
-  /** Seconds per request. */
+  readonly headers: HttpHeader[];
+  readonly needsAuth: boolean;
   readonly timeoutSeconds: number;
+  readonly description: string;
 }
 
 /**
- * Nacos: counts the entries of `hosts[]` in the instance list whose `"ip"` is `$POD_IP` and whose
- * `"port"` is the registered port, in any field order. The body is flattened (white space removed)
- * and cut into host objects at `},{`. Limits: a metadata value that itself contains `},{` or
+ * Nacos v1 and v2 instance lists: counts the entries of `hosts[]` whose `"ip"` is `$POD_IP` and
+ * whose `"port"` is the registered port, in any field order. Nacos leaves disabled instances out of
+ * these lists (InstanceOperatorClientImpl#listInstance selects with enableOnly), as it does in what
+ * it pushes to clients, so "not listed" means out of rotation: deregistered or disabled. The body is
+ * flattened and cut into host objects at `},{`. Limits: a metadata value that itself holds `},{` or
  * `"ip":"<this pod's IP>"` could be miscounted; an answer without `"hosts":[` is "cannot tell".
  * @internal
  */
-export function nacosPresenceProbe(o: NacosPresenceOptions): IPollProbe {
+export function nacosListPresence(o: NacosListOptions): PresenceCheck {
   const port = String(o.port);
-  return keyedProbe({
-    description: `this pod's instance (port ${o.port}) in the Nacos instance list`,
-    usesHttp: true,
-    renderBody: () => [
+  return {
+    description: o.description,
+    needsAuth: o.needsAuth,
+    body: [
       ...POD_IP_SET,
-      `if gs_reg_b=$(gs_http GET ${o.listUrl.text} "$(gs_cap ${o.timeoutSeconds})" '' 2>/dev/null); then :; else`,
-      '  gs_why="instance list: $(gs_http_why "$?")"',
-      '  return 1',
-      'fi',
+      ...authLines(o.needsAuth),
+      ...getLines(o.listUrl, o.headers, o.timeoutSeconds, 'instance list'),
+      'case $gs_reg_code in',
+      '  2??) ;;',
+      '  *) gs_why="the instance list answered HTTP $gs_reg_code"; return 1 ;;',
+      'esac',
       ...FLATTEN,
       'case $gs_reg_b in',
       '  *\'"hosts":[\'*) ;;',
@@ -152,78 +98,126 @@ export function nacosPresenceProbe(o: NacosPresenceOptions): IPollProbe {
       'done',
       'return 0',
     ].join('\n'),
-  }, 'nacosPresence', o.listUrl.text, port, o.timeoutSeconds);
+  };
 }
 
-/** How a status-based presence check reads a 2xx answer. @internal */
+/** Options of {@link nacosV3Presence}. @internal */
+export interface NacosDetailOptions {
+  readonly url: ShellWord;
+  readonly headers: HttpHeader[];
+  readonly needsAuth: boolean;
+  readonly timeoutSeconds: number;
+  readonly description: string;
+}
+
+/**
+ * Nacos 3.x admin API, `GET .../v3/admin/ns/instance?serviceName&ip&port...` (InstanceControllerV3
+ * #detail): 200 with `{"code":0,...,"data":{...,"enabled":...}}` while the instance exists, 404
+ * (`"code":20004`, "no matched ip found!") once it does not. The admin API shows disabled
+ * instances too, so 200 with `"enabled":false` counts as gone (out of rotation: clients are not sent
+ * disabled instances). Anything else is "cannot tell".
+ * @internal
+ */
+export function nacosV3Presence(o: NacosDetailOptions): PresenceCheck {
+  return {
+    description: o.description,
+    needsAuth: o.needsAuth,
+    body: [
+      ...POD_IP_SET,
+      ...authLines(o.needsAuth),
+      ...getLines(o.url, o.headers, o.timeoutSeconds, 'instance detail'),
+      'case $gs_reg_code in',
+      '  404) gs_count=0; return 0 ;;',
+      '  2??) ;;',
+      '  *) gs_why="the instance detail answered HTTP $gs_reg_code"; return 1 ;;',
+      'esac',
+      ...FLATTEN,
+      'case $gs_reg_b in',
+      '  *\'"enabled":false\'*) gs_count=0 ;;',
+      '  *\'"enabled":true\'*) gs_count=1 ;;',
+      "  *) gs_why='the instance detail answer has no enabled field'; return 1 ;;",
+      'esac',
+      'return 0',
+    ].join('\n'),
+  };
+}
+
+/** How a status-based presence check reads an answer. @internal */
 export enum PresentWhen {
-  /** Any 2xx answer means present. */
+  /** Any 2xx answer means present; 404 gone. */
   ANSWERED = 'answered',
-  /** 2xx with `"status":"UP"` (JSON) or `<status>UP</status>` (XML) means present: Eureka. */
+  /** 2xx with `"status":"UP"` (JSON) or `<status>UP</status>` (XML) means present; 404 gone: Eureka. */
   STATUS_UP = 'status-up',
-  /** 2xx whose body contains a text means present. */
+  /** 2xx whose body contains a text means present; 404 gone. */
   BODY_CONTAINS = 'body-contains',
+  /**
+   * Consul's agent health (`GET /v1/agent/health/service/id/{id}`): 200 passing and 429 warning
+   * mean in rotation; 503 critical (maintenance mode registers a critical check) and 404 (no such
+   * service on this agent) mean out of rotation.
+   */
+  CONSUL_HEALTH = 'consul-health',
 }
 
-/** Options of {@link statusPresenceProbe}. @internal */
+/** Options of {@link statusPresence}. @internal */
 export interface StatusPresenceOptions {
   readonly description: string;
   readonly url: ShellWord;
   readonly headers: HttpHeader[];
   readonly timeoutSeconds: number;
-  /** How a 2xx answer is read; without it, BODY_CONTAINS when `text` is given, else ANSWERED. */
+  /** How an answer is read; without it, BODY_CONTAINS when `text` is given, else ANSWERED. */
   readonly presentWhen?: PresentWhen;
   /** For BODY_CONTAINS: the text (may read `${POD_IP}`). */
   readonly text?: ShellWord;
 }
 
 /**
- * Presence by HTTP status: 404 means gone, 2xx means present (or, with `presentWhen`, present only
- * when the body says so), anything else or no answer means "cannot tell". Eureka
- * (`GET /eureka/apps/{app}/{id}`), Consul (`GET /v1/agent/service/{id}`) and custom check URLs.
+ * Presence by HTTP status: Eureka (`GET /eureka/apps/{app}/{id}`), Consul's agent health and custom
+ * check URLs. See {@link PresentWhen}; anything else, or no answer, is "cannot tell".
  * @internal
  */
-export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
+export function statusPresence(o: StatusPresenceOptions): PresenceCheck {
   const presentWhen = o.presentWhen ?? (o.text === undefined ? PresentWhen.ANSWERED : PresentWhen.BODY_CONTAINS);
-  let present: string[];
+  let cases: string[];
   switch (presentWhen) {
     case PresentWhen.ANSWERED:
-      present = ['    gs_count=1'];
+      cases = ['  404) gs_count=0 ;;', '  2??) gs_count=1 ;;'];
       break;
     case PresentWhen.STATUS_UP:
-      present = [
+      cases = [
+        '  404) gs_count=0 ;;',
+        '  2??)',
         ...FLATTEN.map(l => `    ${l}`),
         '    case $gs_reg_b in',
         '      *\'"status":"UP"\'*|*\'<status>UP</status>\'*) gs_count=1 ;;',
         '      *) gs_count=0 ;;',
         '    esac',
+        '    ;;',
       ];
       break;
     case PresentWhen.BODY_CONTAINS:
-      present = [
+      cases = [
+        '  404) gs_count=0 ;;',
+        '  2??)',
         '    case $gs_reg_b in',
         `      *${o.text!.text}*) gs_count=1 ;;`,
         '      *) gs_count=0 ;;',
         '    esac',
+        '    ;;',
       ];
+      break;
+    case PresentWhen.CONSUL_HEALTH:
+      cases = ['  200|429) gs_count=1 ;;', '  503|404) gs_count=0 ;;'];
       break;
   }
   const needsPodIp = o.url.envNames.includes('POD_IP') || (o.text?.envNames.includes('POD_IP') ?? false);
-  return keyedProbe({
+  return {
     description: o.description,
-    usesHttp: true,
-    renderBody: () => [
-      STATUS_GET,
+    needsAuth: false,
+    body: [
       ...(needsPodIp ? POD_IP_SET : []),
-      `if ! gs_reg_get ${o.url.text} "$(gs_cap ${o.timeoutSeconds})"${headerArgs(o.headers)}; then`,
-      '  gs_why="no answer ($gs_reg_err)"',
-      '  return 1',
-      'fi',
+      ...getLines(o.url, o.headers, o.timeoutSeconds, 'no answer'),
       'case $gs_reg_code in',
-      '  404) gs_count=0 ;;',
-      '  2??)',
-      ...present,
-      '    ;;',
+      ...cases,
       '  *)',
       '    gs_why="the check answered HTTP $gs_reg_code"',
       '    return 1',
@@ -231,7 +225,7 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
       'esac',
       'return 0',
     ].join('\n'),
-  }, 'statusPresence', o.url.text, o.timeoutSeconds, presentWhen, o.text?.text ?? '', needsPodIp, o.headers.length, ...o.headers.map(h => h.word.text));
+  };
 }
 
 /**
@@ -240,8 +234,8 @@ export function statusPresenceProbe(o: StatusPresenceOptions): IPollProbe {
  * other placeholders in the URL and the text are read at run time).
  * @internal
  */
-export function adminCheckPresence(name: string, checkUrl: string, headers: HttpHeader[], text?: string): (timeoutSeconds: number) => IPollProbe {
-  return t => statusPresenceProbe({
+export function adminCheckPresence(name: string, checkUrl: string, headers: HttpHeader[], text?: string): (timeoutSeconds: number) => PresenceCheck {
+  return t => statusPresence({
     description: `this instance at the ${name}`,
     url: userWord(checkUrl),
     headers,
@@ -250,19 +244,42 @@ export function adminCheckPresence(name: string, checkUrl: string, headers: Http
   });
 }
 
+/** Options of {@link nacosAuthCheck}: a login URL with the credential env vars, or only the token's. @internal */
+export interface NacosAuthOptions {
+  readonly loginUrl?: ShellWord;
+  readonly userEnv?: string;
+  readonly passwordEnv?: string;
+  readonly tokenEnv: string;
+  readonly timeoutSeconds: number;
+}
+
 /**
- * Nacos login as a poll that ends at 0 once logged in: `POST /nacos/v1/auth/login` with the
- * form-encoded username and password from the environment; the `accessToken` of the JSON answer
- * goes into `$tokenEnv` for later calls. Neither the password nor the token is ever logged.
- * Retried every interval until its bound (a registry that is starting up answers late).
+ * The Nacos token, as the body of `gs_reg_auth`: a token from a Secret, or a login
+ * (`POST {login path}` with the form-encoded username and password from the environment) whose
+ * `accessToken` is kept in `$tokenEnv` for later calls. Either way `GS_REG_NACOS_BEARER` becomes
+ * `Bearer <token>`, sent as the `Authorization` header, which Nacos reads before the `accessToken`
+ * parameter (1.x NacosAuthManager#resolveToken; 2.x and 3.x NacosAuthPluginService#resolveToken):
+ * the token stays out of URLs. Neither the password nor the token is ever logged.
  * @internal
  */
-export function nacosLoginProbe(loginUrl: ShellWord, userEnv: string, passwordEnv: string, tokenEnv: string, timeoutSeconds: number): IPollProbe {
-  for (const e of [userEnv, passwordEnv, tokenEnv]) Shell.assertEnvName(e, 'nacos login env var');
-  return keyedProbe({
+export function nacosAuthCheck(o: NacosAuthOptions): AuthCheck {
+  for (const e of [o.userEnv, o.passwordEnv, o.tokenEnv]) if (e) Shell.assertEnvName(e, 'nacos auth env var');
+  const have = [
+    `if [ -n "\${${o.tokenEnv}:-}" ]; then`,
+    `  GS_REG_NACOS_BEARER="Bearer $${o.tokenEnv}"`,
+    '  return 0',
+    'fi',
+  ];
+  if (!o.loginUrl) {
+    return {
+      description: 'Nacos token',
+      body: [...have, `gs_reg_err=${Shell.quote(`${o.tokenEnv} is empty (check the Secret and its key)`)}`, 'return 1'].join('\n'),
+    };
+  }
+  return {
     description: 'Nacos login pending',
-    usesHttp: true,
-    renderBody: () => [
+    body: [
+      ...have,
       'gs_reg_urlencode() {',
       '  gs_e=$1',
       '  gs_o=',
@@ -277,27 +294,34 @@ export function nacosLoginProbe(loginUrl: ShellWord, userEnv: string, passwordEn
       '  done',
       '  printf \'%s\' "$gs_o"',
       '}',
-      `if [ -z "\${${userEnv}:-}" ] || [ -z "\${${passwordEnv}:-}" ]; then`,
-      `  gs_why=${Shell.quote(`${userEnv} or ${passwordEnv} is empty (check the Secret and its keys)`)}`,
+      `if [ -z "\${${o.userEnv}:-}" ] || [ -z "\${${o.passwordEnv}:-}" ]; then`,
+      `  gs_reg_err=${Shell.quote(`${o.userEnv} or ${o.passwordEnv} is empty (check the Secret and its keys)`)}`,
       '  return 1',
       'fi',
-      `gs_reg_form="username=$(gs_reg_urlencode "$${userEnv}")&password=$(gs_reg_urlencode "$${passwordEnv}")"`,
-      `if gs_reg_b=$(gs_http POST ${loginUrl.text} "$(gs_cap ${timeoutSeconds})" "$gs_reg_form" 'Content-Type: application/x-www-form-urlencoded' 2>/dev/null); then :; else`,
-      '  gs_why="login: $(gs_http_why "$?")"',
+      `gs_reg_form="username=$(gs_reg_urlencode "$${o.userEnv}")&password=$(gs_reg_urlencode "$${o.passwordEnv}")"`,
+      `if ! gs_reg_req POST ${o.loginUrl.text} "$(gs_reg_cap ${o.timeoutSeconds})" "$gs_reg_form" 1 \\`,
+      "  'Content-Type: application/x-www-form-urlencoded'; then",
+      '  gs_reg_form=',
+      '  gs_reg_err="login: $gs_reg_err"',
       '  return 1',
       'fi',
+      'gs_reg_form=',
+      'case $gs_reg_code in',
+      '  2??) ;;',
+      '  *) gs_reg_err="login answered HTTP $gs_reg_code"; return 1 ;;',
+      'esac',
       ...FLATTEN,
       'case $gs_reg_b in',
       '  *\'"accessToken":"\'?*) ;;',
-      "  *) gs_why='the login answer has no accessToken'; return 1 ;;",
+      "  *) gs_reg_b=; gs_reg_err='the login answer has no accessToken'; return 1 ;;",
       'esac',
       'gs_reg_b=${gs_reg_b#*\'"accessToken":"\'}',
-      `${tokenEnv}=\${gs_reg_b%%'"'*}`,
+      `${o.tokenEnv}=\${gs_reg_b%%'"'*}`,
       'gs_reg_b=',
-      'gs_count=0',
+      `GS_REG_NACOS_BEARER="Bearer $${o.tokenEnv}"`,
       'return 0',
     ].join('\n'),
-  }, 'nacosLogin', loginUrl.text, userEnv, passwordEnv, tokenEnv, timeoutSeconds);
+  };
 }
 
 /** 1 until `file` exists, then 0: the app container waits for the sidecar's signal. @internal */

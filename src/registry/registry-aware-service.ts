@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ShutdownPlan } from '../plan';
 import { PosixScript, Step } from '../script';
 import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
-import { deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
+import { carriesCredential, deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
 import { SecretEnv } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
@@ -92,6 +92,19 @@ export interface RegistryAwareServiceProps extends RegistryShutdownOptions {
    * @default 2
    */
   readonly replicas?: number;
+  /**
+   * Whether a credential (a token, a password, a secret header) may be passed to wget as an
+   * argument when the image has no curl. With curl, credentials always go to `curl -K -` on stdin,
+   * never into a process's arguments. GNU and busybox wget take headers and bodies only as
+   * arguments, which any process in the pod (or on the node, with a shared process namespace or a
+   * debug container) can read from /proc/PID/cmdline while the request runs. With `false`, the script
+   * refuses such a call when it finds only wget, and logs why (the image's tools are known only at
+   * run time, so this is enforced there). With the default, the construct warns at synthesis
+   * (printed once per process, and in `credentialWarning` and the node metadata
+   * `graceful-shutdown:warning`).
+   * @default true
+   */
+  readonly allowCredentialsInArguments?: boolean;
 }
 
 /** Mount path of the shared emptyDir in the SIDECAR placement. */
@@ -130,6 +143,11 @@ export class RegistryAwareService extends Construct {
   public readonly placement: DeregistrationPlacement;
   /** How the app waits for the sidecar, in the SIDECAR placement. */
   public readonly appWait?: AppWait;
+  /**
+   * Set when some registry call carries a credential and `allowCredentialsInArguments` is not
+   * false: without curl in the image, wget would carry it in its arguments.
+   */
+  public readonly credentialWarning?: string;
 
   /**
    * @param scope the chart or construct to add the service to
@@ -148,6 +166,11 @@ export class RegistryAwareService extends Construct {
     this.plan = built.plan;
     this.script = built.script;
     this.workload = new GracefulWorkload(this, 'Default', { plan: this.plan, kubernetesVersion: version, replicas: props.replicas });
+    this.credentialWarning = built.credentialWarning;
+    if (this.credentialWarning) {
+      this.node.addMetadata('graceful-shutdown:warning', this.credentialWarning);
+      warnOnce(`[graceful-shutdown] warning ${this.node.path}: ${this.credentialWarning}`);
+    }
 
     const secrets = [...props.registry._spec.secrets, ...(props.offlineEndpoint?._secrets ?? [])];
     const runtime = new Set(['POD_IP', ...props.registry._spec.runtimeEnv, ...(props.offlineEndpoint?._runtimeEnv ?? [])]);
@@ -257,6 +280,7 @@ interface Derived {
   readonly script: PosixScript;
   /** The app's wait for the sidecar's done file (SIDECAR placement with DONE_FILE); sealed. */
   readonly waitForSidecar?: PosixScript;
+  readonly credentialWarning?: string;
 }
 
 function derive(props: RegistryAwareServiceProps): Derived {
@@ -280,18 +304,42 @@ function derive(props: RegistryAwareServiceProps): Derived {
   if (props.triggerPort !== undefined && (!Number.isInteger(props.triggerPort) || props.triggerPort < 1 || props.triggerPort > 65535)) {
     throw new Error(`triggerPort ${props.triggerPort} is not a port: use a whole number 1-65535, e.g. 19010.`);
   }
+  if (props.allowCredentialsInArguments !== undefined && typeof props.allowCredentialsInArguments !== 'boolean') {
+    throw new Error(`allowCredentialsInArguments ${JSON.stringify(props.allowCredentialsInArguments)} is not a boolean: use true or false.`);
+  }
   const plan = registryPlan(props.registry, props.offlineEndpoint, props);
   const script = deregistrationScript({
     registry: props.registry,
     offline: props.offlineEndpoint,
     plan,
     pollInterval: props.pollInterval,
+    recheckInterval: props.recheckInterval,
     doneFile: sidecarMode && wait !== AppWait.HTTP_GET ? DONE_FILE : undefined,
+    allowCredentialsInArguments: props.allowCredentialsInArguments,
   });
   script.render();
   const waitForSidecar = sidecarMode && wait === AppWait.DONE_FILE ? waitForSidecarScript(plan, DONE_FILE) : undefined;
   waitForSidecar?.render();
-  return { version, placement, wait, plan, script, waitForSidecar };
+  const spec = props.registry._spec;
+  const calls = [...spec.removal, ...(spec.offline ?? [])];
+  if (spec.clearConfig) calls.push(spec.clearConfig);
+  if (props.offlineEndpoint) calls.push(props.offlineEndpoint._call);
+  const credentialed = calls.some(carriesCredential) || spec.auth !== undefined;
+  const credentialWarning = credentialed && props.allowCredentialsInArguments !== false
+    ? 'registry calls carry credentials: with curl in the image they go to curl on stdin, but an image with only wget passes them as wget arguments, readable in /proc/PID/cmdline by other processes in the pod. Add curl to the image, or set allowCredentialsInArguments: false to refuse such calls.'
+    : undefined;
+  return { version, placement, wait, plan, script, waitForSidecar, credentialWarning };
 }
 
 const DERIVATIONS = new DerivationCache(derive);
+
+/** Warnings already printed: a platform synthesizes many equal services, one line says it. */
+const WARNED = new Set<string>();
+
+/** Prints a synthesis warning once per process (the first construct path that has it). */
+function warnOnce(message: string): void {
+  const key = message.replace(/^\[graceful-shutdown\] warning [^:]*: /, '');
+  if (WARNED.has(key)) return;
+  WARNED.add(key);
+  console.warn(message);
+}

@@ -2,14 +2,14 @@ import { Duration } from 'cdk8s';
 import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { applyConfirmation, Confirmation } from './confirmation';
 import { bindHeaders, RegistryCall, RegistrySpec, SecretEnv } from './internal';
-import { adminCheckPresence, nacosLoginProbe, nacosPresenceProbe, PresentWhen, statusPresenceProbe } from './probes';
+import { adminCheckPresence, nacosAuthCheck, nacosListPresence, nacosV3Presence, PresentWhen, statusPresence } from './probes';
 import { RegistryHeader, RegistrySecret } from './secret';
 import { checkUrl, enc, placeholdersIn, query, requirePort, requireText, urlHost, userWord } from './url';
 import { madeFrom } from '../script/value-key';
 
 /** Which registry a {@link Registry} talks to. */
 export enum RegistryKind {
-  /** Nacos (Open API v1). */
+  /** Nacos (Open API v1 or v2, or the 3.x admin API: see {@link NacosApiVersion}). */
   NACOS = 'nacos',
   /** Netflix Eureka (REST operations). */
   EUREKA = 'eureka',
@@ -17,6 +17,25 @@ export enum RegistryKind {
   CONSUL = 'consul',
   /** An in-house admin API. */
   CUSTOM = 'custom',
+}
+
+/** Which Nacos HTTP API the script calls (see docs/registry.md, "Nacos API versions"). */
+export enum NacosApiVersion {
+  /**
+   * Open API v1 (Nacos 1.x and 2.x): `DELETE {ctx}/v1/ns/instance`, `GET {ctx}/v1/ns/instance/list`,
+   * login `POST {ctx}/v1/auth/login`.
+   */
+  V1 = 'v1',
+  /**
+   * Open API v2 (Nacos 2.2+): `DELETE {ctx}/v2/ns/instance`, `GET {ctx}/v2/ns/instance/list`, answers
+   * `{code, message, data}`; login `POST {ctx}/v1/auth/login` (2.x has no v2 login).
+   */
+  V2 = 'v2',
+  /**
+   * The Nacos 3.x admin API: `DELETE {ctx}/v3/admin/ns/instance`, presence from
+   * `GET {ctx}/v3/admin/ns/instance` (404 once gone), login `POST {ctx}/v3/auth/user/login`.
+   */
+  V3_ADMIN = 'v3-admin',
 }
 
 /** Options every registry flavour has. */
@@ -49,14 +68,20 @@ export interface RegistryCommonOptions {
 
 /** How the script authenticates to Nacos (`nacos.core.auth.enabled=true`). */
 export class NacosAuth {
-  /** A ready access token from a Secret, sent as the `accessToken` query parameter. */
+  /**
+   * A ready access token from a Secret, sent as the header `Authorization: Bearer <token>` (Nacos
+   * reads that header before the `accessToken` parameter), never in a URL.
+   */
   public static accessToken(token: RegistrySecret): NacosAuth {
     return new NacosAuth(token, undefined, undefined);
   }
 
   /**
    * Username and password from Secrets: the script logs in at run time with
-   * `POST /nacos/v1/auth/login` (form-encoded) and uses the `accessToken` of the answer.
+   * `POST /nacos/v1/auth/login` (`/nacos/v3/auth/user/login` with `NacosApiVersion.V3_ADMIN`),
+   * form-encoded, and sends the `accessToken` of the answer as `Authorization: Bearer <token>`. A
+   * failed login is retried before each call until the force-remove phase ends; a call that needs
+   * the token is never sent without it.
    */
   public static usernamePassword(username: RegistrySecret, password: RegistrySecret): NacosAuth {
     return new NacosAuth(undefined, username, password);
@@ -111,6 +136,11 @@ export interface NacosRegistryOptions extends RegistryCommonOptions {
    * @default no credentials
    */
   readonly auth?: NacosAuth;
+  /**
+   * The HTTP API to call: Open API v1, Open API v2, or the 3.x admin API.
+   * @default NacosApiVersion.V1
+   */
+  readonly apiVersion?: NacosApiVersion;
 }
 
 /** Options of {@link Registry.eureka}. */
@@ -211,8 +241,10 @@ const NACOS_TOKEN_ENV = 'GS_REG_NACOS_TOKEN';
  */
 export class Registry {
   /**
-   * Nacos Open API v1: force-remove `DELETE /nacos/v1/ns/instance?serviceName&ip&port&groupName&namespaceId&clusterName&ephemeral`
-   * (answers `ok`); presence from `GET /nacos/v1/ns/instance/list` (`hosts[]` with `ip` and `port`).
+   * Nacos: force-remove `DELETE /nacos/{v1,v2}/ns/instance` or `/nacos/v3/admin/ns/instance` with
+   * `serviceName&ip&port&groupName&namespaceId&clusterName&ephemeral`; presence from the v1/v2
+   * instance list (`hosts[]` with `ip` and `port`; disabled instances are not listed) or the 3.x
+   * admin instance detail (404 or `enabled:false`: gone). See `apiVersion`.
    */
   public static nacos(options: NacosRegistryOptions): Registry {
     return madeFrom('Registry.nacos', options, o => Registry.makeNacos(o));
@@ -230,8 +262,9 @@ export class Registry {
 
   /**
    * Consul agent service API: force-remove `PUT /v1/agent/service/deregister/{id}` on the agent
-   * that registered the service (ACL `service:write`, token in `X-Consul-Token`); presence from
-   * `GET /v1/agent/service/{id}` (200: present, 404: gone).
+   * that registered the service (ACL `service:write`, token in `X-Consul-Token`); presence from the
+   * agent's health of that service, `GET /v1/agent/health/service/id/{id}` (200 passing or 429
+   * warning: in rotation; 503 critical, as in maintenance mode, or 404 unknown: out of rotation).
    */
   public static consul(options: ConsulRegistryOptions): Registry {
     return madeFrom('Registry.consul', options, o => Registry.makeConsul(o));
@@ -246,15 +279,20 @@ export class Registry {
   }
 
   private static makeNacos(options: NacosRegistryOptions): Registry {
-    const server = checkUrl(options.serverUrl, 'Registry.nacos serverUrl');
+    const server = checkUrl(options.serverUrl, 'Registry.nacos serverUrl', 'http://nacos.soa:8848');
     const serviceName = requireText(options.serviceName, 'Registry.nacos serviceName', 'soa-test');
     const port = requirePort(options.port, 'Registry.nacos port');
     const ctx = (options.contextPath ?? '/nacos').replace(/\/+$/, '');
     if (ctx !== '' && !/^\/[A-Za-z0-9._~/-]*$/.test(ctx)) {
-      throw new Error(`Registry.nacos contextPath '${options.contextPath}' must start with '/' and use only letters, digits and '-._~/'.`);
+      throw new Error(`Registry.nacos contextPath '${options.contextPath}' must start with '/' and use only letters, digits and '-._~/'. Write it like contextPath: '/nacos'.`);
     }
+    const examples = { groupName: 'DEFAULT_GROUP', namespaceId: 'public', clusterName: 'DEFAULT' };
     for (const [k, v] of [['groupName', options.groupName], ['namespaceId', options.namespaceId], ['clusterName', options.clusterName]] as const) {
-      if (v !== undefined) requireText(v, `Registry.nacos ${k}`, 'DEFAULT_GROUP');
+      if (v !== undefined) requireText(v, `Registry.nacos ${k}`, examples[k]);
+    }
+    const api = options.apiVersion ?? NacosApiVersion.V1;
+    if (!Object.values(NacosApiVersion).includes(api)) {
+      throw new Error(`Registry.nacos apiVersion '${api}' is not a Nacos API version: use NacosApiVersion.V1, NacosApiVersion.V2 or NacosApiVersion.V3_ADMIN.`);
     }
     const secrets: SecretEnv[] = [];
     const auth = options.auth;
@@ -262,23 +300,45 @@ export class Registry {
     if (auth?._username) {
       secrets.push({ name: 'GS_REG_NACOS_USERNAME', secret: auth._username }, { name: 'GS_REG_NACOS_PASSWORD', secret: auth._password! });
     }
-    const tokenParam = auth ? `&accessToken=\${${NACOS_TOKEN_ENV}}` : '';
-    const base = `${ctx}/v1/ns`;
+    const headers = auth ? [HttpHeader.fromEnv('Authorization', 'GS_REG_NACOS_BEARER')] : [];
+    const instancePath = api === NacosApiVersion.V3_ADMIN ? `${ctx}/v3/admin/ns/instance` : `${ctx}/${api}/ns/instance`;
     const ident = query([['serviceName', serviceName], ['groupName', options.groupName], ['namespaceId', options.namespaceId]]);
-    const removeUrl = ShellWord.concat([
-      userWord(server),
-      ShellWord.template(`${base}/instance?${ident}&ip=\${POD_IP}&${query([['port', port], ['clusterName', options.clusterName], ['ephemeral', options.ephemeral]])}${tokenParam}`),
-    ]);
-    const listUrl = ShellWord.concat([
-      userWord(server),
-      ShellWord.template(`${base}/instance/list?${ident}&${query([['clusters', options.clusterName], ['healthyOnly', false]])}${tokenParam}`),
-    ]);
-    const loginUrl = ShellWord.concat([userWord(server), ShellWord.literal(`${ctx}/v1/auth/login`)]);
+    const instanceQuery = `${ident}&ip=\${POD_IP}&${query([['port', port], ['clusterName', options.clusterName], ['ephemeral', options.ephemeral]])}`;
+    const instanceUrl = ShellWord.concat([userWord(server), ShellWord.template(`${instancePath}?${instanceQuery}`)]);
     const what = `this pod (${serviceName}, port ${port})`;
-    return new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server}`, Duration.seconds(10), {
-      removal: [{ method: HttpMethod.DELETE, url: removeUrl, headers: [], description: `Nacos: deregister ${what}` }],
-      presence: t => nacosPresenceProbe({ listUrl, port, timeoutSeconds: t }),
-      login: auth?._username ? t => nacosLoginProbe(loginUrl, 'GS_REG_NACOS_USERNAME', 'GS_REG_NACOS_PASSWORD', NACOS_TOKEN_ENV, t) : undefined,
+    const apiName = api === NacosApiVersion.V3_ADMIN ? 'Nacos admin API v3' : `Nacos Open API ${api}`;
+    const presence = (t: number) => {
+      if (api === NacosApiVersion.V3_ADMIN) {
+        const detailQuery = `${ident}&ip=\${POD_IP}&${query([['port', port], ['clusterName', options.clusterName]])}`;
+        return nacosV3Presence({
+          url: ShellWord.concat([userWord(server), ShellWord.template(`${instancePath}?${detailQuery}`)]),
+          headers,
+          needsAuth: auth !== undefined,
+          timeoutSeconds: t,
+          description: `this pod's instance (port ${port}) at the ${apiName}`,
+        });
+      }
+      // v1 takes the cluster as `clusters`, v2 as `clusterName` (InstanceControllerV2#list).
+      const clusterParam = api === NacosApiVersion.V1 ? 'clusters' : 'clusterName';
+      const listQuery = `${ident}&${query([[clusterParam, options.clusterName], ['healthyOnly', false]])}`;
+      return nacosListPresence({
+        listUrl: ShellWord.concat([userWord(server), ShellWord.template(`${instancePath}/list?${listQuery}`)]),
+        port,
+        headers,
+        needsAuth: auth !== undefined,
+        timeoutSeconds: t,
+        description: `this pod's instance (port ${port}) in the Nacos instance list (${api})`,
+      });
+    };
+    const loginPath = api === NacosApiVersion.V3_ADMIN ? `${ctx}/v3/auth/user/login` : `${ctx}/v1/auth/login`;
+    const loginUrl = ShellWord.concat([userWord(server), ShellWord.literal(loginPath)]);
+    return new Registry(RegistryKind.NACOS, `Nacos ${serviceName}:${port} at ${server} (${apiName})`, Duration.seconds(10), {
+      removal: [{ method: HttpMethod.DELETE, url: instanceUrl, headers, needsAuth: auth !== undefined, description: `Nacos: deregister ${what}` }],
+      presence,
+      auth: auth ? t => nacosAuthCheck(auth._username
+        ? { loginUrl, userEnv: 'GS_REG_NACOS_USERNAME', passwordEnv: 'GS_REG_NACOS_PASSWORD', tokenEnv: NACOS_TOKEN_ENV, timeoutSeconds: t }
+        : { tokenEnv: NACOS_TOKEN_ENV, timeoutSeconds: t }) : undefined,
+      login: auth?._username !== undefined,
       clearConfig: clearConfigCall(options, 'Registry.nacos'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
       runtimeEnv: runtimeEnv(['POD_IP', ...placeholdersIn(server), ...placeholdersIn(options.clearConfigUrl ?? '')]),
@@ -286,7 +346,7 @@ export class Registry {
   }
 
   private static makeEureka(options: EurekaRegistryOptions): Registry {
-    const server = checkUrl(options.serverUrl, 'Registry.eureka serverUrl');
+    const server = checkUrl(options.serverUrl, 'Registry.eureka serverUrl', 'http://eureka.soa:8761/eureka');
     const appName = requireText(options.appName, 'Registry.eureka appName', 'soa-test');
     let instanceId = options.instanceId;
     if (instanceId === undefined) {
@@ -295,7 +355,7 @@ export class Registry {
       }
       instanceId = `\${POD_NAME}:${appName.toLowerCase()}:${requirePort(options.port, 'Registry.eureka port')}`;
     }
-    requireText(instanceId, 'Registry.eureka instanceId', '${POD_NAME}:soa-test:8080');
+    requireText(instanceId, 'Registry.eureka instanceId', '${POD_NAME}:soa-test:8080', true);
     const path = ShellWord.concat([userWord(server), ShellWord.literal(`/apps/${enc(appName.toUpperCase())}/`), encodedUserWord(instanceId)]);
     const headers: HttpHeader[] = [];
     const secrets: SecretEnv[] = [];
@@ -314,7 +374,7 @@ export class Registry {
     }
     return new Registry(RegistryKind.EUREKA, `Eureka ${appName.toUpperCase()}/${instanceId} at ${server}`, Duration.seconds(90), {
       removal,
-      presence: t => statusPresenceProbe({
+      presence: t => statusPresence({
         description: `Eureka instance ${appName.toUpperCase()}/${instanceId} (UP)`,
         url: path,
         headers: [HttpHeader.of('Accept', 'application/json'), ...headers],
@@ -328,8 +388,8 @@ export class Registry {
   }
 
   private static makeConsul(options: ConsulRegistryOptions): Registry {
-    const agent = checkUrl(options.agentUrl, 'Registry.consul agentUrl');
-    const serviceId = requireText(options.serviceId, 'Registry.consul serviceId', 'soa-test-8080');
+    const agent = checkUrl(options.agentUrl, 'Registry.consul agentUrl', 'http://${HOST_IP}:8500');
+    const serviceId = requireText(options.serviceId, 'Registry.consul serviceId', 'soa-test-8080', true);
     const headers: HttpHeader[] = [];
     const secrets: SecretEnv[] = [];
     if (options.token) {
@@ -344,12 +404,12 @@ export class Registry {
         headers,
         description: `Consul: deregister service ${serviceId}`,
       }],
-      presence: t => statusPresenceProbe({
-        description: `Consul service ${serviceId} on the agent`,
-        url: ShellWord.concat([userWord(agent), ShellWord.literal('/v1/agent/service/'), id]),
+      presence: t => statusPresence({
+        description: `Consul service ${serviceId} passing on the agent`,
+        url: ShellWord.concat([userWord(agent), ShellWord.literal('/v1/agent/health/service/id/'), id]),
         headers,
         timeoutSeconds: t,
-        presentWhen: PresentWhen.ANSWERED,
+        presentWhen: PresentWhen.CONSUL_HEALTH,
       }),
       clearConfig: clearConfigCall(options, 'Registry.consul'),
       secrets: [...secrets, ...clearConfigSecrets(options)],
@@ -359,11 +419,11 @@ export class Registry {
 
   private static makeCustom(options: CustomRegistryOptions): Registry {
     const name = options.name === undefined ? 'admin API' : requireText(options.name, 'Registry.custom name', 'soa-admin');
-    const offlineUrl = checkUrl(options.offlineUrl, 'Registry.custom offlineUrl');
-    const check = checkUrl(options.checkUrl, 'Registry.custom checkUrl');
-    const forceRemoveUrl = checkUrl(options.forceRemoveUrl, 'Registry.custom forceRemoveUrl');
+    const offlineUrl = checkUrl(options.offlineUrl, 'Registry.custom offlineUrl', 'http://soa-admin.soa:8080/admin/instances/${POD_IP}:8080/offline');
+    const check = checkUrl(options.checkUrl, 'Registry.custom checkUrl', 'http://soa-admin.soa:8080/admin/instances/${POD_IP}:8080');
+    const forceRemoveUrl = checkUrl(options.forceRemoveUrl, 'Registry.custom forceRemoveUrl', 'http://soa-admin.soa:8080/admin/instances/${POD_IP}:8080');
     const bound = bindHeaders(options.headers, 'GS_REG_HEADER');
-    const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"');
+    const text = options.checkPresentText === undefined ? undefined : requireText(options.checkPresentText, 'Registry.custom checkPresentText', '"ip":"${POD_IP}"', true);
     return new Registry(RegistryKind.CUSTOM, `${name} at ${urlHost(check)}`, Duration.seconds(10), {
       offline: [{ method: options.offlineMethod ?? HttpMethod.POST, url: userWord(offlineUrl), headers: bound.headers, description: `${name}: offline` }],
       removal: [{ method: options.forceRemoveMethod ?? HttpMethod.DELETE, url: userWord(forceRemoveUrl), headers: bound.headers, description: `${name}: force-remove` }],
@@ -403,7 +463,7 @@ function encodedUserWord(text: string): ShellWord {
 
 function clearConfigCall(o: RegistryCommonOptions, flavour: string): RegistryCall | undefined {
   if (o.clearConfigUrl === undefined) return undefined;
-  const url = checkUrl(o.clearConfigUrl, `${flavour} clearConfigUrl`);
+  const url = checkUrl(o.clearConfigUrl, `${flavour} clearConfigUrl`, 'http://soa-admin.soa:8080/admin/config/${POD_IP}');
   return {
     method: o.clearConfigMethod ?? HttpMethod.DELETE,
     url: userWord(url),

@@ -1,8 +1,8 @@
+import { PLACEHOLDER_NAMES } from '../core/placeholders';
 import { ShellWord } from '../script';
-import { assertHttpUrl } from '../script/http';
 
-/** Run-time values a user string may name as `${NAME}`: the pod IP, the node IP, the pod's hostname. */
-export const PLACEHOLDERS = ['POD_IP', 'HOST_IP', 'POD_NAME'];
+/** Run-time values a user string may name as `${NAME}`: the pod IP, the node IP, the pod's name (one list, src/core). */
+export const PLACEHOLDERS: ReadonlyArray<string> = PLACEHOLDER_NAMES;
 
 const PLACEHOLDER = /\$\{(POD_IP|HOST_IP|POD_NAME)\}/g;
 
@@ -28,12 +28,43 @@ export function placeholdersIn(text: string): string[] {
   return PLACEHOLDERS.filter(p => text.includes(`\${${p}}`));
 }
 
-/** Validates a user URL (http(s), a host, no line breaks) and returns it without a trailing slash. */
-export function checkUrl(url: string, property: string): string {
-  if (typeof url !== 'string' || /[\s]/.test(url)) {
-    throw new Error(`${property} '${url}' contains white space or a line break. Write it like 'http://nacos.soa:8848'.`);
+/**
+ * Throws unless every `${NAME}` in a user string is one the script reads at run time (`${POD_IP}`,
+ * `${HOST_IP}`, `${POD_NAME}`): any other would reach the registry as literal text and fail only in
+ * the pod.
+ */
+export function checkPlaceholders(text: string, property: string, example: string): void {
+  for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
+    if (!PLACEHOLDERS.includes(m[1])) {
+      throw new Error(`${property} '${text}' names \${${m[1]}}, which nothing substitutes: the script reads only ${PLACEHOLDERS.map(p => `\${${p}}`).join(', ')} at run time. `
+        + `Write the value itself, or use one of those, e.g. ${property.split(' ').pop()}: '${example}'.`);
+    }
   }
-  assertHttpUrl(url, property);
+}
+
+/**
+ * Validates a user URL (http(s), a host, no white space, only supported placeholders) and returns it
+ * without a trailing slash. `example` is a URL that fits this property, for the error.
+ */
+export function checkUrl(url: string, property: string, example: string): string {
+  const name = property.split(' ').pop();
+  const fix = `Write it like ${name}: '${example}'.`;
+  if (typeof url !== 'string' || url.trim() === '') {
+    throw new Error(`${property} ${JSON.stringify(url ?? null)} is missing or empty. ${fix}`);
+  }
+  if (/\s/.test(url)) {
+    throw new Error(`${property} '${url}' contains white space or a line break. ${fix}`);
+  }
+  checkPlaceholders(url, property, example);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url.replace(/\$\{[A-Z_]+\}/g, 'x'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+    throw new Error(`${property} '${url}' is not an http(s) URL with a host. ${fix}`);
+  }
   return url.replace(/\/+$/, '');
 }
 
@@ -52,8 +83,11 @@ export function query(params: Array<[string, string | number | boolean | undefin
   return params.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${enc(String(v))}`).join('&');
 }
 
-/** Throws unless `value` is a non-empty string without control characters. */
-export function requireText(value: string | undefined, property: string, example: string): string {
+/**
+ * Throws unless `value` is a non-empty string without control characters; with `placeholders`,
+ * also unless its `${NAME}`s are supported ones.
+ */
+export function requireText(value: string | undefined, property: string, example: string, placeholders = false): string {
   if (typeof value !== 'string' || value.trim() === '') {
     const name = property.split(' ').pop();
     throw new Error(`${property} ${JSON.stringify(value ?? null)} is missing or empty. Give it, e.g. ${name}: '${example}'.`);
@@ -62,6 +96,7 @@ export function requireText(value: string | undefined, property: string, example
   if (/[\x00-\x1f\x7f]/.test(value)) {
     throw new Error(`${property} ${JSON.stringify(value)} contains a control character. Remove it.`);
   }
+  if (placeholders) checkPlaceholders(value, property, example);
   return value;
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Shell, ShellWord } from './shell';
-import { checkHttpUrl } from '../core';
+import { checkHttpUrl, ValidationError } from '../core';
 
 /** HTTP methods the script's HTTP helper sends. Busybox wget sends only GET and POST. */
 export enum HttpMethod {
@@ -36,7 +36,7 @@ export class HttpHeader {
   }
 
   private static assertName(name: string): void {
-    if (!HEADER_NAME.test(name)) throw new Error(`HTTP header name '${name}' is not a valid token: use letters, digits and -.`);
+    if (!HEADER_NAME.test(name)) throw new ValidationError('HTTP header name', name, 'is not a valid token: use letters, digits and -.');
   }
 
   /** The header name. */

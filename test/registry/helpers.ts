@@ -1,7 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { NacosAuth, OfflineEndpoint, Registry, RegistryShutdownOptions, RegistrySecret } from '../../src';
 import { FakeServer } from './fakes/fake-server';
 import { deregistrationScript, registryPlan } from '../../src/registry/deregistration';
+import { requireTool } from '../script/run-script';
 
 /** Short plan values so real runs take seconds: requests 1s, confirm 2s, caches 1s, RPC 1s. */
 export const SHORT: RegistryShutdownOptions = {
@@ -17,7 +21,7 @@ export const SHORT: RegistryShutdownOptions = {
 /** The plan and the rendered deregistration script of a registry. */
 export function scriptFor(registry: Registry, offline?: OfflineEndpoint, options: RegistryShutdownOptions = SHORT, doneFile?: string) {
   const plan = registryPlan(registry, offline, options);
-  const script = deregistrationScript({ registry, offline, plan, doneFile });
+  const script = deregistrationScript({ registry, offline, plan, doneFile, recheckInterval: options.recheckInterval });
   return { plan, script, text: script.render() };
 }
 
@@ -38,13 +42,48 @@ export const TOKEN = 'tok-5e8b1d-SEKRIT';
 export const nacosAuth = NacosAuth.usernamePassword(RegistrySecret.fromSecretName('nacos-cred', 'username'), RegistrySecret.fromSecretName('nacos-cred', 'password'));
 
 /** Collects the fake servers a test file starts and stops them all in `afterAll`. */
-export function fakeTracker(): <T extends { server: FakeServer }>(f: T) => T {
-  const servers: FakeServer[] = [];
+export function fakeTracker(): <T extends { server: FakeServer; down?: () => Promise<void> }>(f: T) => T {
+  const stops: Array<() => Promise<void>> = [];
   afterAll(async () => {
-    await Promise.all(servers.map(s => s.down()));
+    await Promise.all(stops.map(s => s()));
   });
   return f => {
-    servers.push(f.server);
+    stops.push(() => (f.down ? f.down() : f.server.down()));
     return f;
+  };
+}
+
+/**
+ * A `sleep` for the script's PATH that records when each sleep starts (epoch ms) and for how long,
+ * then runs the real sleep: a test reads when the protected wait's timer started without trusting
+ * the script's own whole-second log. `read()` gives the records; `remove()` deletes the files.
+ */
+export interface SleepRecorder {
+  /** Links for `withPath.links`. */
+  readonly link: Record<string, string>;
+  /** A file a test may write an epoch-nanoseconds stamp into (see `exitStamp`). */
+  readonly stampFile: string;
+  read(): Array<{ atMs: number; seconds: number }>;
+  /** The stamp in `stampFile`, in epoch ms. */
+  exitStamp(): number;
+  remove(): void;
+}
+
+export function sleepRecorder(): SleepRecorder {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-sleep-'));
+  const log = path.join(dir, 'sleeps');
+  const shim = path.join(dir, 'sleep');
+  fs.writeFileSync(log, '');
+  fs.writeFileSync(shim, `#!${requireTool('dash')}\nprintf '%s %s\\n' "$(${requireTool('date')} +%s%N)" "$1" >>'${log}'\nexec ${requireTool('sleep')} "$@"\n`, { mode: 0o755 });
+  const stampFile = path.join(dir, 'exit-stamp');
+  return {
+    link: { sleep: shim },
+    stampFile,
+    exitStamp: () => Number(fs.readFileSync(stampFile, 'utf8').trim().slice(0, -6)),
+    read: () => fs.readFileSync(log, 'utf8').split('\n').filter(l => l).map(l => {
+      const [ns, secs] = l.split(' ');
+      return { atMs: Number(ns.slice(0, -6)), seconds: Number(secs) };
+    }),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

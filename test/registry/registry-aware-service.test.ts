@@ -42,12 +42,15 @@ describe('RegistryAwareService', () => {
     expect(env.GS_REG_NACOS_USERNAME).toEqual({ secretKeyRef: { name: 'nacos-cred', key: 'username' } });
     expect(env.GS_REG_NACOS_PASSWORD).toEqual({ secretKeyRef: { name: 'nacos-cred', key: 'password' } });
     expect(preStopScript(app)).toBe(svc.script.render());
-    // login 3 + offline 3 + confirm 5 + force-remove 3 + clear 3 + caches 10 + rpc 5 + stop 30 + margin 2
-    expect(spec.terminationGracePeriodSeconds).toBe(64);
-    expect(svc.plan.terminationGracePeriodSeconds).toBe(64);
-    expect(svc.plan.preStopDeadline.toSeconds()).toBe(32);
+    // login 3 + offline 3 + confirm 5 + force-remove 6 (DELETE, then the check) + clear 3 + clock slack 1
+    // + caches 10 + rpc 5 + stop 30 + margin 2
+    expect(spec.terminationGracePeriodSeconds).toBe(68);
+    expect(svc.plan.terminationGracePeriodSeconds).toBe(68);
+    expect(svc.plan.preStopDeadline.toSeconds()).toBe(36);
     expect(preStopScript(app)).toContain(`gs_deadline=$((gs_start + ${svc.plan.preStopDeadline.toSeconds()}))`);
-    expect(svc.plan.phases.map(p => p.name)).toEqual(['login', 'offline', 'confirm', 'force-remove', 'clear-config', 'client-caches', 'in-flight', 'stop', 'margin']);
+    expect(svc.plan.phases.map(p => p.name)).toEqual(['login', 'offline', 'confirm', 'force-remove', 'clear-config', 'clock-slack', 'client-caches', 'in-flight', 'stop', 'margin']);
+    // The protected wait starts where every earlier phase has ended.
+    expect(svc.plan.startOf('client-caches').toSeconds()).toBe(svc.plan.endOf('clock-slack').toSeconds());
   });
 
   test('a secret value in a Secret object reaches the pod only by reference: absent from the Deployment YAML and the script', () => {
@@ -114,10 +117,10 @@ describe('RegistryAwareService', () => {
 
   test('impossible plans fail at synthesis with the construct path, the property and the fix', () => {
     expect(() => build({ registry: Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', port: 8080 }), terminationGracePeriod: Duration.seconds(60) }))
-      .toThrow(/^test\/soa-test: terminationGracePeriod 1m is shorter than the plan's 2m18s: offline 3s \+ confirm 5s \+ force-remove 3s \+ client-caches 1m30s \+ in-flight 5s \+ stop 30s \+ margin 2s; .*Raise terminationGracePeriod to at least 2m18s or lower cacheRefresh\.$/);
+      .toThrow(/^test\/soa-test: terminationGracePeriod 1m is shorter than the plan's 2m22s: offline 3s \+ confirm 5s \+ force-remove 6s \+ clock-slack 1s \+ client-caches 1m30s \+ in-flight 5s \+ stop 30s \+ margin 2s; .*Raise terminationGracePeriod to at least 2m22s or lower cacheRefresh\.$/);
     expect(() => build({ cacheRefresh: Duration.seconds(50), rpcTimeout: Duration.seconds(10), terminationGracePeriod: Duration.seconds(60) }))
-      .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m49s or lower cacheRefresh/);
-    expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds and at least 1s/);
+      .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m53s or lower cacheRefresh/);
+    expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds \(the script's timers count seconds\)\. Use e\.g\. requestTimeout: Duration\.seconds\(3\)\.$/);
     expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage is set but placement is not SIDECAR/);
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow("Registry.nacos serviceName \"\" is missing or empty. Give it, e.g. serviceName: 'soa-test'.");
     expect(() => Registry.nacos({ serverUrl: 'ftp://nacos:8848', serviceName: 'soa-test', port: 8080 })).toThrow(/Registry.nacos serverUrl 'ftp:\/\/nacos:8848' is not an http\(s\) URL/);
@@ -132,9 +135,49 @@ describe('RegistryAwareService', () => {
     expect(() => Registry.consul({ agentUrl: 'http://consul:8500', serviceId: '  ' }))
       .toThrow("Registry.consul serviceId \"  \" is missing or empty. Give it, e.g. serviceId: 'soa-test-8080'.");
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, contextPath: 'nacos' }))
-      .toThrow("Registry.nacos contextPath 'nacos' must start with '/' and use only letters, digits and '-._~/'.");
+      .toThrow("Registry.nacos contextPath 'nacos' must start with '/' and use only letters, digits and '-._~/'. Write it like contextPath: '/nacos'.");
     expect(() => build({ placement: DeregistrationPlacement.SIDECAR, pollInterval: Duration.seconds(0) }))
-      .toThrow(/^test\/soa-test: pollInterval 0s must be a whole number of seconds and at least 1s \(the script's timers count seconds\)\. Use Duration\.seconds\(n\)\.$/);
+      .toThrow(/^test\/soa-test: pollInterval 0s is too short: it is a timer of the script; it must be at least 1s\. Use e\.g\. pollInterval: Duration\.seconds\(1\)\.$/);
+  });
+
+  test('a wait the docs promise cannot be zero or negative: rpcTimeout and cacheRefresh (construct path, property, value, fix)', () => {
+    expect(() => build({ rpcTimeout: Duration.seconds(0) }))
+      .toThrow('test/soa-test: rpcTimeout 0s is too short: the wait for in-flight calls runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. rpcTimeout: Duration.seconds(3).');
+    expect(() => build({ cacheRefresh: Duration.seconds(0) }))
+      .toThrow('test/soa-test: cacheRefresh 0s is too short: the wait for client caches runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. cacheRefresh: Duration.seconds(10).');
+    expect(() => build({ recheckInterval: Duration.seconds(0) })).toThrow(/^test\/soa-test: recheckInterval 0s is too short/);
+  });
+
+  test('placeholders: only ${POD_IP}, ${HOST_IP} and ${POD_NAME} are substituted; any other is a synthesis error listing them', () => {
+    const supported = 'the script reads only ${POD_IP}, ${HOST_IP}, ${POD_NAME} at run time';
+    expect(() => Registry.nacos({ serverUrl: 'http://${NACOS_HOST}:8848', serviceName: 'soa-test', port: 8080 }))
+      .toThrow(`Registry.nacos serverUrl 'http://\${NACOS_HOST}:8848' names \${NACOS_HOST}, which nothing substitutes: ${supported}. Write the value itself, or use one of those, e.g. serverUrl: 'http://nacos.soa:8848'.`);
+    expect(() => nacos({ clearConfigUrl: 'http://soa-admin/admin/config/${POD_IP}?env=${ENV}' })).toThrow(/Registry.nacos clearConfigUrl .* names \$\{ENV\}, which nothing substitutes/);
+    expect(() => Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', instanceId: '${HOSTNAME}:soa-test:8080' }))
+      .toThrow(/Registry.eureka instanceId '\$\{HOSTNAME\}:soa-test:8080' names \$\{HOSTNAME\}, .* e\.g\. instanceId: '\$\{POD_NAME\}:soa-test:8080'\./);
+    expect(() => Registry.custom({ offlineUrl: 'http://a/o/${POD_IP}', checkUrl: 'http://a/c/${pod_ip}', forceRemoveUrl: 'http://a/f' })).toThrow(/Registry.custom checkUrl .* names \$\{pod_ip\}/);
+    expect(() => Confirmation.adminController({ checkUrl: 'http://a/c', checkPresentText: '"ip":"${IP}"' })).toThrow(/checkPresentText .* names \$\{IP\}/);
+    // The supported ones pass.
+    expect(() => Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-${POD_NAME}' })).not.toThrow();
+  });
+
+  test('URL errors give an example that fits the property: Eureka and Consul never suggest a Nacos URL; an empty Nacos serverUrl does not suggest an Envoy admin URL', () => {
+    expect(() => Registry.nacos({ serverUrl: '', serviceName: 'soa-test', port: 8080 }))
+      .toThrow("Registry.nacos serverUrl \"\" is missing or empty. Write it like serverUrl: 'http://nacos.soa:8848'.");
+    expect(() => Registry.eureka({ serverUrl: 'eureka:8761', appName: 'soa-test', port: 8080 }))
+      .toThrow("Registry.eureka serverUrl 'eureka:8761' is not an http(s) URL with a host. Write it like serverUrl: 'http://eureka.soa:8761/eureka'.");
+    expect(() => Registry.consul({ agentUrl: 'consul 8500', serviceId: 'x' }))
+      .toThrow("Registry.consul agentUrl 'consul 8500' contains white space or a line break. Write it like agentUrl: 'http://${HOST_IP}:8500'.");
+    expect(() => OfflineEndpoint.http({ url: '' })).toThrow("OfflineEndpoint.http url \"\" is missing or empty. Write it like url: 'http://127.0.0.1:8080/offline'.");
+    for (const make of [
+      () => Registry.eureka({ serverUrl: 'x', appName: 'a', port: 1 }),
+      () => Registry.consul({ agentUrl: 'x', serviceId: 'a' }),
+      () => Registry.custom({ offlineUrl: 'x', checkUrl: 'http://a/c', forceRemoveUrl: 'http://a/f' }),
+      () => Confirmation.adminController({ checkUrl: 'x' }),
+    ]) {
+      expect(make).toThrow(/Write it like/);
+      expect(make).not.toThrow(/nacos|127\.0\.0\.1:19000/);
+    }
   });
 
   test('user values reach the script quoted or URL-encoded, never as shell syntax', () => {
@@ -156,7 +199,7 @@ test('docs/registry.md shows the example plan as Mermaid, as plan.toMermaid() re
   const chart = new RegistryChart(Testing.app(), 'soa-test');
   const doc = fs.readFileSync(path.join(__dirname, '../../docs/registry.md'), 'utf8');
   expect(doc).toContain(chart.inApp.plan.toMermaid('soa-test: deregistration then SIGTERM'));
-  expect(chart.inApp.plan.terminationGracePeriodSeconds).toBe(62);
+  expect(chart.inApp.plan.terminationGracePeriodSeconds).toBe(66);
 });
 
 test('the example chart passes the graceful-shutdown checks and the schema', () => {
@@ -174,13 +217,14 @@ describe('Confirmation.adminController on any flavour', () => {
     const registry = nacos({ auth: undefined, confirmation: Confirmation.adminController({ name: 'soa-admin', checkUrl: adminCheck, headers: [token] }) });
     const { chart, svc } = build({ registry, offlineEndpoint: undefined });
     const text = svc.script.render();
-    expect(text).toContain("gs_reg_get 'http://soa-admin/admin/instances?service=soa-test&ip='\"${POD_IP}\"'&port=8080' \"$(gs_cap 3)\" 'X-Admin-Token: '\"${GS_REG_CONFIRM_HEADER_1}\"");
+    expect(text).toContain("gs_reg_req GET 'http://soa-admin/admin/instances?service=soa-test&ip='\"${POD_IP}\"'&port=8080' \"$(gs_reg_cap 3)\" '' 1 'X-Admin-Token: '\"${GS_REG_CONFIRM_HEADER_1}\"");
     expect(text).not.toContain('/nacos/v1/ns/instance/list');
     expect(text).toContain('instance still registered (soa-admin)');
-    // The offline step (no app endpoint) and the force-remove are both Nacos's own DELETE.
-    expect(text.match(/gs_http DELETE 'http:\/\/nacos.soa:8848'/g)).toHaveLength(2);
+    // The offline step (no app endpoint), the force-remove and the re-removal during the wait are
+    // all Nacos's own DELETE.
+    expect(text.match(/gs_reg_req 'DELETE' 'http:\/\/nacos.soa:8848'/g)).toHaveLength(3);
     expect(svc.plan.phase('confirm').description).toBe('poll soa-admin at soa-admin until the instance is gone');
-    expect(svc.plan.phase('force-remove').description).toBe('only if still there: Nacos: deregister this pod (soa-test, port 8080)');
+    expect(svc.plan.phase('force-remove').description).toBe('only if still there: Nacos: deregister this pod (soa-test, port 8080), then check again (retried until this phase ends)');
     const app = containerOf(only(synthValid(chart), 'Deployment'), 'app');
     expect(app.env.find((e: any) => e.name === 'GS_REG_CONFIRM_HEADER_1').valueFrom).toEqual({ secretKeyRef: { name: 'soa-admin-token', key: 'token' } });
   });
@@ -192,8 +236,8 @@ describe('Confirmation.adminController on any flavour', () => {
       Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080', confirmation }),
     ]) {
       const { svc } = build({ registry, offlineEndpoint: undefined, cacheRefresh: Duration.seconds(5) });
-      expect(svc.plan.phase('force-remove').description).toBe('only if still there: soa-admin: force-remove');
-      expect(svc.script.render()).toContain("gs_http POST 'http://soa-admin/admin/instances/'\"${POD_IP}\" \"$(gs_cap 3)\" ''");
+      expect(svc.plan.phase('force-remove').description).toBe('only if still there: soa-admin: force-remove, then check again (retried until this phase ends)');
+      expect(svc.script.render()).toContain("gs_reg_req 'POST' 'http://soa-admin/admin/instances/'\"${POD_IP}\" \"$(gs_reg_cap 3)\" '' 0");
       // The first step is still the registry's own call.
       expect(svc.plan.phase('offline').description).toMatch(registry.kind === 'eureka' ? /^Eureka: take SOA-TEST/ : /^Consul: deregister service/);
     }
@@ -206,4 +250,39 @@ describe('Confirmation.adminController on any flavour', () => {
       .toThrow("Confirmation.adminController forceRemoveMethod POST is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
     expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow("Confirmation.adminController name \"\" is missing or empty. Give it, e.g. name: 'soa-admin'.");
   });
+});
+
+test('credentials in calls: a synthesis-time warning that wget would carry them as arguments, unless allowCredentialsInArguments is false (then the script refuses)', () => {
+  const { svc } = build();
+  expect(svc.credentialWarning).toMatch(/an image with only wget passes them as wget arguments, readable in \/proc\/PID\/cmdline/);
+  expect(svc.node.metadata.some(m => m.type === 'graceful-shutdown:warning' && m.data === svc.credentialWarning)).toBe(true);
+  expect(svc.script.render()).toContain('gs_reg_no_argv_secrets=0');
+  const strict = build({ allowCredentialsInArguments: false }).svc;
+  expect(strict.credentialWarning).toBeUndefined();
+  expect(strict.script.render()).toContain('gs_reg_no_argv_secrets=1');
+  // No credential anywhere: no warning.
+  const plain = build({ registry: Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080' }) }).svc;
+  expect(plain.credentialWarning).toBeUndefined();
+  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments "no" is not a boolean: use true or false\.$/);
+});
+
+test('the credential warning is printed at synthesis, once per process however many services have it', () => {
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    jest.isolateModules(() => {
+      // A fresh copy of the library: its once-per-process memory starts empty.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const lib = require('../../src') as typeof import('../../src');
+      const chart = Testing.chart();
+      const registry = lib.Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080', token: lib.RegistrySecret.fromSecretName('consul', 'token') });
+      new lib.RegistryAwareService(chart, 'a', { registry, app: { image: 'x' } });
+      new lib.RegistryAwareService(chart, 'b', { registry, app: { image: 'x' } });
+      new lib.RegistryAwareService(chart, 'c', { registry, app: { image: 'x' }, allowCredentialsInArguments: false });
+    });
+    const lines = warn.mock.calls.map(c => String(c[0])).filter(l => l.includes('as wget arguments'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[graceful-shutdown\] warning test\/a: registry calls carry credentials/);
+  } finally {
+    warn.mockRestore();
+  }
 });

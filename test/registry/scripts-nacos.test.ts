@@ -49,13 +49,16 @@ describe('Nacos with the admin controller clean-up', () => {
 
     // The calls, in order, across the servers.
     const order = callOrder(nacos.server, admin.server, app.server).filter((c, i, a) => c !== a[i - 1]);
-    expect(order).toEqual(['nacos login', 'app service-registry', 'nacos list', 'nacos deregister', 'admin clear-config']);
+    // The force-remove is checked again right after the DELETE.
+    expect(order).toEqual(['nacos login', 'app service-registry', 'nacos list', 'nacos deregister', 'nacos list', 'admin clear-config']);
     const login = nacos.server.callsTo('login')[0];
     expect(new URLSearchParams(login.body).get('password')).toBe(PASSWORD);
     expect(JSON.parse(app.server.calls[0].body)).toEqual({ status: 'DOWN' });
     const del = nacos.server.callsTo('deregister')[0];
-    expect(del.query).toEqual({ serviceName: 'soa-test', groupName: 'SOA', namespaceId: 'prod', ip: POD_IP, port: '8080', accessToken: TOKEN });
-    expect(nacos.server.callsTo('list').every(c => c.query.accessToken === TOKEN && c.query.groupName === 'SOA' && c.query.namespaceId === 'prod')).toBe(true);
+    // The token travels as a header, never in the URL (Nacos reads `Authorization: Bearer` first).
+    expect(del.query).toEqual({ serviceName: 'soa-test', groupName: 'SOA', namespaceId: 'prod', ip: POD_IP, port: '8080' });
+    expect(del.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(nacos.server.callsTo('list').every(c => c.headers.authorization === `Bearer ${TOKEN}` && c.query.accessToken === undefined && c.query.groupName === 'SOA' && c.query.namespaceId === 'prod')).toBe(true);
     expect(admin.server.callsTo('clear-config')[0].path).toBe(`/admin/config/${POD_IP}`);
     expect(nacos.has(POD_IP, 8080)).toBe(false);
     expect(nacos.has('10.1.2.4', 8080)).toBe(true);
@@ -66,7 +69,8 @@ describe('Nacos with the admin controller clean-up', () => {
     expect(indexOf(m, /^Nacos login pending: 0$/)).toBeLessThan(indexOf(m, /app: POST \/actuator\/service-registry status DOWN: failed: curl: timed out/));
     expect(indexOf(m, /instance still registered \(nacos\): deadline reached at 1/)).toBeLessThan(indexOf(m, /force-remove at the registry/));
     expect(indexOf(m, /Nacos: deregister this pod \(soa-test, port 8080\): ok/)).toBeLessThan(indexOf(m, /clear the configuration kept for this pod IP: ok/));
-    expect(indexOf(m, /^sleep 2s: client caches refresh \(1s\) and in-flight calls end \(1s\)$/)).toBe(m.length - 2);
+    expect(indexOf(m, /^wait 2s: client caches refresh \(1s\) and in-flight calls end \(1s\)/)).toBeGreaterThan(indexOf(m, /clear the configuration kept for this pod IP: ok/));
+    expect(m[m.length - 3]).toMatch(/^outcome: the instance is out of Nacos soa-test:8080/);
     // login <=2s, offline 1s (hung), confirm until t=5, then the 2s wait: about 7s, inside the deadline.
     expect(r.elapsedMs).toBeGreaterThanOrEqual(6000);
     expect(r.elapsedMs).toBeLessThanOrEqual(plan.preStopDeadline.toMilliseconds() + 1500);
@@ -90,7 +94,8 @@ describe('Nacos with the admin controller clean-up', () => {
     expect(nacos.server.callsTo('deregister')).toHaveLength(0);
     expect(r.messages.some(x => /force-remove/.test(x))).toBe(false);
     expect(nacos.instances.map(i => `${i.ip}:${i.port}`)).toEqual([`${POD_IP}:8081`, '10.1.2.30:8080', `${POD_IP}:80800`]);
-    expect(r.messages[r.messages.length - 2]).toMatch(/^sleep 2s/);
+    expect(indexOf(r.messages, /^wait 2s/)).toBeGreaterThan(0);
+    expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of/);
   });
 
   test('registry down: never taken as gone; force-remove fails and says why; the wait still runs; returns by the deadline (busybox ash, curl)', async () => {
@@ -104,9 +109,11 @@ describe('Nacos with the admin controller clean-up', () => {
     const m = r.messages;
     expect(m).toContain('Nacos login pending: unknown (login: curl: connection refused), retrying');
     expect(indexOf(m, /no Nacos token/)).toBeGreaterThan(0);
-    expect(indexOf(m, /instance still registered \(nacos\): deadline reached at unknown \(instance list: curl: connection refused\)/)).toBeGreaterThan(0);
-    expect(indexOf(m, /Nacos: deregister this pod \(soa-test, port 8080\): failed: curl: connection refused/)).toBeGreaterThan(0);
-    expect(m[m.length - 2]).toMatch(/^sleep 2s/);
+    // No token: the DELETE is never sent with an empty token, and the log says so.
+    expect(indexOf(m, /instance still registered \(nacos\): deadline reached at unknown \(no token \(login: curl: connection refused\)\)/)).toBeGreaterThan(0);
+    expect(indexOf(m, /Nacos: deregister this pod \(soa-test, port 8080\): failed: no token, not sent \(login: curl: connection refused\)/)).toBeGreaterThan(0);
+    expect(indexOf(m, /^wait 2s/)).toBeGreaterThan(indexOf(m, /force-remove not confirmed/));
+    expect(m[m.length - 3]).toMatch(/^outcome: NOT confirmed: .* could not tell \(last: unknown \(no token/);
     expect(m[m.length - 1]).toBe('done');
     expect(r.elapsedMs).toBeLessThanOrEqual(plan.preStopDeadline.toMilliseconds() + 1500);
     expect(r.log.join('\n')).not.toContain(PASSWORD);
@@ -121,7 +128,8 @@ describe('Nacos with the admin controller clean-up', () => {
     expect(r.messages).toContain('Nacos: deregister this pod (soa-test, port 8080): failed: busybox wget sends only GET and POST: add curl or GNU wget to the image');
     // The GET check still works with busybox wget: it saw the instance.
     expect(r.messages).toContain('instance still registered (nacos): 1');
-    expect(r.messages[r.messages.length - 2]).toMatch(/^sleep 2s/);
+    expect(indexOf(r.messages, /^wait 2s/)).toBeGreaterThan(0);
+    expect(r.messages[r.messages.length - 3]).toBe(`outcome: NOT removed: the last check still found the instance in Nacos soa-test:8080 at ${nacos.server.url} (Nacos Open API v1)`);
     expect(nacos.server.callsTo('deregister')).toHaveLength(0);
   });
 });

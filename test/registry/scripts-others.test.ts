@@ -4,7 +4,7 @@
  * Nacos is in scripts-nacos.test.ts (two files, so jest runs them in parallel).
  */
 import { Duration } from 'cdk8s';
-import { HttpMethod, NacosAuth, OfflineEndpoint, Registry, RegistryHeader, RegistrySecret } from '../../src';
+import { HttpMethod, NacosApiVersion, NacosAuth, OfflineEndpoint, Registry, RegistryHeader, RegistrySecret } from '../../src';
 import { runScript, shellcheck } from '../script/run-script';
 import { FakeAdmin } from './fakes/admin';
 import { FakeApp } from './fakes/app';
@@ -43,7 +43,7 @@ describe('Eureka, Consul and a custom admin API', () => {
     eureka.server.setMode('status', Mode.FAIL);
     const registry = Registry.eureka({ serverUrl: `${eureka.server.url}/eureka`, appName: 'soa-test', instanceId: '${POD_IP}:soa-test:8080' });
     const r1 = await runScript(scriptFor(registry).text, { shell: 'bash', withPath: { http: 'curl' }, env: { POD_IP } });
-    expect(r1.messages).toContain('Eureka: take SOA-TEST/${POD_IP}:soa-test:8080 out of service: failed: curl: HTTP error status');
+    expect(r1.messages).toContain('Eureka: take SOA-TEST/${POD_IP}:soa-test:8080 out of service: failed: answered HTTP 500');
     expect(r1.messages).toContain('instance still registered (eureka): 1');
     eureka.server.setMode('status', Mode.OK).setMode('get', Mode.FAIL);
     const r2 = await runScript(scriptFor(registry).text, { shell: 'bash', withPath: { http: 'curl' }, env: { POD_IP } });
@@ -61,10 +61,11 @@ describe('Eureka, Consul and a custom admin API', () => {
     const r = await runScript(text, { shell: 'busybox', withPath: { http: 'curl' }, env: { POD_IP, HOST_IP: '127.0.0.1', GS_REG_CONSUL_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
     expect(r.log.join('\n')).not.toContain(TOKEN);
-    expect(callOrder(app.server, consul.server).filter((c, i, a) => c !== a[i - 1])).toEqual(['app service-registry', 'consul get', 'consul deregister']);
+    // Confirmation reads the agent's health of the service; the force-remove is checked again after the PUT.
+    expect(callOrder(app.server, consul.server).filter((c, i, a) => c !== a[i - 1])).toEqual(['app service-registry', 'consul health', 'consul deregister', 'consul health']);
     expect(consul.server.calls.every(c => c.headers['x-consul-token'] === TOKEN)).toBe(true);
     expect(consul.services.size).toBe(0);
-    expect(r.messages).toContain('app: POST /actuator/service-registry status OUT_OF_SERVICE: failed: curl: HTTP error status');
+    expect(r.messages).toContain('app: POST /actuator/service-registry status OUT_OF_SERVICE: failed: answered HTTP 500');
     expect(r.messages).toContain('Consul: deregister service soa-test-8080: ok');
   });
 
@@ -106,6 +107,8 @@ test('every flavour and placement script is shellcheck clean', () => {
   const registries = [
     Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, auth: nacosAuth, clearConfigUrl: 'http://admin/config/${POD_IP}' }),
     Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, auth: NacosAuth.accessToken(secret) }),
+    Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, auth: nacosAuth, apiVersion: NacosApiVersion.V2 }),
+    Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, auth: nacosAuth, apiVersion: NacosApiVersion.V3_ADMIN }),
     Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', port: 8080, authorization: secret, deleteInstance: true }),
     Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080', token: secret }),
     Registry.custom({ offlineUrl: 'http://a/o?ip=${POD_IP}', checkUrl: 'http://a/c?ip=${POD_IP}', checkPresentText: '"ip":"${POD_IP}"', forceRemoveUrl: 'http://a/r', clearConfigUrl: 'http://a/cfg', clearConfigMethod: HttpMethod.POST, headers: [RegistryHeader.of('X-A', "it's"), RegistryHeader.fromSecret('X-T', secret)] }),
@@ -117,4 +120,25 @@ test('every flavour and placement script is shellcheck clean', () => {
       expect({ kind: registry.kind, out: sc.output }).toEqual({ kind: registry.kind, out: '' });
     }
   }
+});
+
+test('Consul: the app puts its service in maintenance (health critical): confirmed at once, no force-remove, the graceful shutdown ends early (dash, curl)', async () => {
+  const consul = track(await FakeConsul.start(TOKEN));
+  consul.services.set('soa-test-8080', { ID: 'soa-test-8080', Service: 'soa-test', Address: POD_IP, Port: 8080 });
+  // Spring Cloud Consul's service-registry endpoint with OUT_OF_SERVICE enables maintenance mode.
+  const app = track(await FakeApp.start(status => {
+    if (status === 'OUT_OF_SERVICE') consul.maintenance.add('soa-test-8080');
+  }));
+  const registry = Registry.consul({ agentUrl: consul.server.url, serviceId: 'soa-test-8080', token: RegistrySecret.fromSecretName('consul', 'token') });
+  const options = { ...SHORT, confirmTimeout: Duration.seconds(5) };
+  const { text, plan } = scriptFor(registry, OfflineEndpoint.springBootServiceRegistry({ port: app.server.port }), options);
+  const r = await runScript(text, { shell: 'dash', withPath: { http: 'curl' }, env: { POD_IP, GS_REG_CONSUL_TOKEN: TOKEN } });
+  expect(r.code).toBe(0);
+  expect(r.messages).toContain('instance still registered (consul): 0');
+  expect(consul.server.callsTo('deregister')).toHaveLength(0);
+  expect(consul.server.callsTo('health').every(c => c.headers['x-consul-token'] === TOKEN && c.path === '/v1/agent/health/service/id/soa-test-8080')).toBe(true);
+  expect(consul.services.has('soa-test-8080')).toBe(true);
+  // Ends about one wait (2s) after the offline call, long before the confirmation window (t=6s) closes.
+  expect(r.elapsedMs).toBeLessThan(plan.endOf('confirm').toMilliseconds());
+  expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: the instance is out of Consul service soa-test-8080/);
 });

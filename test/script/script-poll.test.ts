@@ -7,6 +7,7 @@ import { Duration } from 'cdk8s';
 import { RecordingServer, startRecordingServer } from './http-fixture';
 import { runScript, SHELLS } from './run-script';
 import { IPollProbe, PollProbe, PosixScript, Step } from '../../src/script';
+import { LOADED_HOST_SLACK_MS } from '../util/timing';
 
 const s = Duration.seconds;
 const script = (deadline: number, ...steps: Step[]) => new PosixScript({ name: 'poll-test', deadline: s(deadline), steps });
@@ -61,7 +62,7 @@ describe('PollProbe.processAlive', () => {
         messages: ['start (deadline t=6s)', `waiting until process in ${pidFile} is 0 (every 1s, until t=6s)`, `process in ${pidFile}: 1`, `process in ${pidFile}: 0`, 'done'],
       });
       expect(r.elapsedMs).toBeGreaterThanOrEqual(1500);
-      expect(r.elapsedMs).toBeLessThan(2000 + 1000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(2000 + 1000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -84,7 +85,7 @@ describe('PollProbe.processAlive', () => {
           `process in ${pidFile}: deadline reached at 1`, 'fallback: still alive', 'done'],
       });
       expect(r.elapsedMs).toBeGreaterThanOrEqual(1000);
-      expect(r.elapsedMs).toBeLessThan(2000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(2000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -103,7 +104,7 @@ describe('PollProbe.processAlive', () => {
         `waiting until process in ${empty} is 0 (every 1s, until t=2s)`, `process in ${empty}: unknown (no process id in ${empty}), retrying`,
         `process in ${empty}: deadline reached at unknown (no process id in ${empty}), retrying`, 'done',
       ]);
-      expect(r.elapsedMs).toBeLessThan(2000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(2000 + LOADED_HOST_SLACK_MS);
     }
   });
 });
@@ -134,7 +135,7 @@ describe('PollProbe.listeningTcpPorts', () => {
         for (const between of m.slice(3, -2)) expect(between).toMatch(new RegExp(`^${what}: [1-9]$`));
         expect(m.slice(-2)).toEqual([`${what}: 0`, 'done']);
         expect(r.elapsedMs).toBeGreaterThanOrEqual(1500);
-        expect(r.elapsedMs).toBeLessThan(2000 + 1000 + 1500);
+        expect(r.elapsedMs).toBeLessThan(2000 + 1000 + LOADED_HOST_SLACK_MS);
       }
     } finally {
       clearTimeout(closer);
@@ -162,7 +163,7 @@ describe('the poll loop', () => {
       });
       expect(polls).toBe(4);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(2500);
-      expect(r.elapsedMs).toBeLessThan(3000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(3000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -186,7 +187,7 @@ describe('the poll loop', () => {
           'waiting until silent is 0 (every 1s, until t=0s)', 'silent: unknown (the probe gave no reason), retrying',
           'silent: deadline reached at unknown (the probe gave no reason), retrying', 'done'],
       });
-      expect(r.elapsedMs).toBeLessThan(5000 + 1500);
+      expect(r.elapsedMs).toBeLessThan(5000 + LOADED_HOST_SLACK_MS);
     }
   });
 
@@ -210,7 +211,7 @@ describe('the poll loop', () => {
         expect(r.messages.slice(0, 3)).toEqual([expect.stringMatching(/^start \(deadline t=3s\), http via /), 'waiting until admin connections is 0 (every 1s, until t=3s)',
           'admin connections: unknown (admin API did not answer), retrying']);
         expect(r.messages.slice(-3)).toEqual(['admin connections: deadline reached at unknown (admin API did not answer), retrying', 'gave up', 'done']);
-        expect(r.elapsedMs).toBeLessThan(3000 + 1000);
+        expect(r.elapsedMs).toBeLessThan(3000 + LOADED_HOST_SLACK_MS);
       }
     });
   });
@@ -234,7 +235,7 @@ describe('PollProbe.establishedTcpConnections', () => {
         expect(r.messages.slice(0, 3)).toEqual(['start (deadline t=6s)', `waiting until ${what} is 0 (every 1s, until t=6s)`, `${what}: 2`]);
         expect(r.messages.slice(-2)).toEqual([`${what}: 0`, 'done']);
         expect(r.elapsedMs).toBeGreaterThanOrEqual(1500);
-        expect(r.elapsedMs).toBeLessThan(2000 + 1000 + 1500);
+        expect(r.elapsedMs).toBeLessThan(2000 + 1000 + LOADED_HOST_SLACK_MS);
       }
     } finally {
       clearTimeout(closer);

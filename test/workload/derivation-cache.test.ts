@@ -6,7 +6,7 @@ import { buildExampleApp } from '../../examples/main';
 import {
   AppWait, Confirmation, DeregistrationPlacement, DrainListenersMode, GracefulEnvoyGateway, GracefulNginx, IstioDrainedWorkload,
   IstioProtocol, IstioVersion, KubernetesVersion, NacosAuth, NginxCutOver, OfflineEndpoint, Registry, RegistryAwareService,
-  RegistrySecret, Step, GracefulWorkload, ShutdownPlan, PreStopHook,
+  RegistrySecret, Step, GracefulWorkload, ShutdownPlan, PreStopHook, PosixScript,
 } from '../../src';
 import { derivationCacheEnabled, setDerivationCacheEnabled, valueKey, withoutDerivationCache, withValueKey } from '../../src/core';
 
@@ -333,5 +333,48 @@ describe('the cache switch', () => {
       if (before === undefined) delete process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE;
       else process.env.CDK8S_GRACEFUL_SHUTDOWN_CACHE = before;
     }
+  });
+});
+
+describe('no construct can change what another shares', () => {
+  /** Every PosixScript, array and plan a construct exposes, by field name. */
+  function exposed(construct: object): Array<[string, unknown]> {
+    return Object.entries(construct).filter(([k, v]) => !k.startsWith('_') && (v instanceof PosixScript || v instanceof ShutdownPlan || Array.isArray(v)
+      || (v && typeof v === 'object' && Object.values(v).some(x => x instanceof PosixScript))));
+  }
+
+  test('what equal workloads share is sealed or frozen, for every pattern', () => {
+    const chart = new Chart(new App(), 'c');
+    const ports = [{ port: 8080, protocol: IstioProtocol.HTTP }];
+    const registry = () => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'a', port: 8080 });
+    const pairs: Array<[object, object]> = [
+      [new GracefulNginx(chart, 'n1', { maxDrain: s(10) }), new GracefulNginx(chart, 'n2', { maxDrain: s(10) })],
+      ...[{}, { port: 19003 }].map(drainManager => [
+        new GracefulEnvoyGateway(chart, `e1${drainManager.port ?? ''}`, { image: 'e:1', listeners: [{ name: 'http', port: 8080 }], drainManager }),
+        new GracefulEnvoyGateway(chart, `e2${drainManager.port ?? ''}`, { image: 'e:1', listeners: [{ name: 'http', port: 8080 }], drainManager }),
+      ] as [object, object]),
+      [
+        new IstioDrainedWorkload(chart, 'i1', { image: 'a:1', istioVersion: IstioVersion.of('1.22'), ports, shutdownEndpoint: { path: '/stop' } }),
+        new IstioDrainedWorkload(chart, 'i2', { image: 'a:1', istioVersion: IstioVersion.of('1.22'), ports, shutdownEndpoint: { path: '/stop' } }),
+      ],
+      ...[DeregistrationPlacement.APP_CONTAINER, DeregistrationPlacement.SIDECAR].map(placement => [
+        new RegistryAwareService(chart, `r1${placement}`, { registry: registry(), app: { image: 'svc:1' }, placement }),
+        new RegistryAwareService(chart, `r2${placement}`, { registry: registry(), app: { image: 'svc:1' }, placement }),
+      ] as [object, object]),
+    ];
+    let shared = 0;
+    for (const [a, b] of pairs) {
+      const bFields = new Map(exposed(b));
+      for (const [name, value] of exposed(a)) {
+        const other = bFields.get(name);
+        if (other !== value) continue; // not shared: each construct has its own
+        shared++;
+        const scripts = value instanceof PosixScript ? [value] : Object.values(value as object).filter(x => x instanceof PosixScript);
+        for (const script of scripts) expect(() => (script as PosixScript).add(Step.log('late'))).toThrow(/already rendered/);
+        if (Array.isArray(value) || value instanceof ShutdownPlan) expect(Object.isFrozen(value)).toBe(true);
+        if (!(value instanceof PosixScript) && !Array.isArray(value) && !(value instanceof ShutdownPlan)) expect(Object.isFrozen(value)).toBe(true);
+      }
+    }
+    expect(shared).toBeGreaterThanOrEqual(10); // the cache is on: plans and scripts are shared
   });
 });

@@ -11,6 +11,11 @@
  *
  * Application names are upper case, as clients send them. With `authorization` set, calls without
  * that exact `Authorization` header answer 401 (a server behind basic auth).
+ *
+ * A client heartbeat can be switched on: a Eureka client renews with
+ * `PUT /eureka/apps/{APP}/{id}`; when the server answers 404 (the instance was deleted), the client
+ * registers again with `POST /eureka/apps/{APP}` and status UP (Netflix eureka-client
+ * `DiscoveryClient#renew`: "re-registering"). The fake does that internally on a timer.
  */
 import { FakeServer, json, Request } from './fake-server';
 
@@ -31,8 +36,27 @@ export class FakeEureka {
 
   public server!: FakeServer;
   public instances: EurekaInstance[] = [];
+  /** How many times the heartbeat registered a deleted instance again. */
+  public reRegistrations = 0;
+  private readonly beats: NodeJS.Timeout[] = [];
 
   private constructor(private readonly authorization?: string) {}
+
+  /** A client heartbeat every `everyMs` that registers `instance` again (UP) when it was deleted, at most `max` times. */
+  public heartbeat(instance: EurekaInstance, everyMs: number, max = Infinity): this {
+    this.beats.push(setInterval(() => {
+      if (!this.find(instance.app, instance.instanceId) && this.reRegistrations < max) {
+        this.instances.push({ ...instance, status: 'UP' });
+        this.reRegistrations++;
+      }
+    }, everyMs));
+    return this;
+  }
+
+  public async down(): Promise<void> {
+    this.beats.forEach(clearInterval);
+    await this.server.down();
+  }
 
   public find(app: string, id: string): EurekaInstance | undefined {
     return this.instances.find(i => i.app === app && i.instanceId === id);
