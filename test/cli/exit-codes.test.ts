@@ -27,6 +27,7 @@ const warningOnly = file('warning.yaml', `${deployment('web', 'nginx -s quit')}-
 const commentsOnly = file('comments.yaml', '# nothing here\n---\n# still nothing\n---\n');
 const concatenated = file('concat.yaml', `${deployment('web', 'sleep 5')}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n`);
 const emptyList = file('empty-list.yaml', 'apiVersion: v1\nkind: List\nitems: []\n');
+const template = file('template.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n');
 const malformed = file('malformed.yaml', 'kind: Deployment\nmetadata:\n  name: [web\n  x: 1\n');
 const longer = file('longer.yaml', deployment('web', 'sleep 10', 60));
 
@@ -41,6 +42,7 @@ const CASES: Record<string, { argv: string[]; stdin?: string }> = {
   'no-documents': { argv: ['lint', commentsOnly] },
   'empty-list': { argv: ['lint', emptyList] },
   'duplicate-key': { argv: ['lint', concatenated] },
+  'unrendered-template': { argv: ['lint', template] },
   'malformed-yaml': { argv: ['lint', malformed] },
   'unknown-option': { argv: ['lint', '--frobnicate', clean] },
   'no-arguments': { argv: [] },
@@ -87,4 +89,17 @@ test.each(rows)('$name exits $code', async ({ name, code, stderr }) => {
 test('the concatenated file names the line of the second object\'s first key', async () => {
   const r = await run(['lint', concatenated]);
   expect(r.err).toMatch(/concat\.yaml:12:1: duplicate key 'apiVersion'/);
+});
+
+test('an unrendered template is refused at its first template, without YAML warnings on stderr', async () => {
+  const r = await run(['lint', template]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/template\.yaml:4:9: a mapping key that is itself a mapping or list/);
+  // A rendered value that merely contains braces in a string is fine.
+  const rendered = file('rendered.yaml', `${deployment('web', 'sleep 5')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata: {tpl: "{{ .Labels.instance }} is down"}\n`);
+  expect((await run(['lint', rendered])).code).toBe(0);
+  // A template that does not even parse says so too.
+  const broken = await run(['lint', file('broken.yaml', 'kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n')]);
+  expect(broken.code).toBe(2);
+  expect(broken.err).toMatch(/malformed YAML: .*; an unrendered template \(\{\{ \.\.\. \}\}\)\? Lint the rendered output/);
 });
