@@ -52,7 +52,7 @@ Exit codes:
   1  lint: findings at or above the failing level; diff --exit-code: behaviour changed
   2  bad usage or unreadable input: unknown command or option, no FILE, '-' twice, a file that
      cannot be read, empty input or no documents (unless --allow-empty), malformed YAML,
-     a key given twice in one mapping
+     a key given twice in one mapping, an unrendered template (lint helm template's output)
 `;
 
 class UsageError extends Error {}
