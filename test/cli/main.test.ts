@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
@@ -165,5 +166,15 @@ describe('the cdk8s-graceful binary, really run', () => {
     const bad = spawnSync(process.execPath, ['-e', script, 'lint', '-'], { input: 'a: [1\n', encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^cdk8s-graceful: stdin:\d+:\d+: malformed YAML/);
+  });
+  test('bin/cdk8s-graceful in a checkout that was never compiled says what to run, in one line, exit 2', () => {
+    const root = path.join(__dirname, '..', '..');
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-bin-'));
+    fs.mkdirSync(path.join(checkout, 'bin'));
+    fs.copyFileSync(path.join(root, 'bin', 'cdk8s-graceful'), path.join(checkout, 'bin', 'cdk8s-graceful'));
+    const r = spawnSync(process.execPath, [path.join(checkout, 'bin', 'cdk8s-graceful'), '--help'], { encoding: 'utf8', timeout: 60_000 });
+    fs.rmSync(checkout, { recursive: true, force: true });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('cdk8s-graceful: lib/ is not built in this checkout; run `npx projen compile` first (an installed package has it).');
   });
 });
