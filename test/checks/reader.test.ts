@@ -270,3 +270,11 @@ describe('redirections and background jobs', () => {
     expect(of('GS001', grace30('sleep 35 && echo done')).length).toBe(1);
   });
 });
+
+describe('sleep without an operand', () => {
+  test('["sh", "-c", "sleep", "30"] does not wait (30 is the script\'s $0): a Service-selected pod gets GS005', () => {
+    const d = deployment([{ name: 'app', image: 'app:1', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep', '30'] } } } }], { terminationGracePeriodSeconds: 30 });
+    expect(of('GS005', [d, service]).length).toBe(1);
+    expect(of('GS005', [deployment([shContainer('sleep 30')], { terminationGracePeriodSeconds: 40 }), service])).toEqual([]);
+  });
+});

@@ -170,7 +170,9 @@ function sleepSeconds(c: ShellCommand, vars: ReadonlyMap<string, string> = new M
     return relative ? Number(relative[1]) : /^\d+$/.test(arg) ? Number(arg) : undefined;
   }
   const args = withoutRedirections(c.words.slice(c.head.endsWith('busybox') ? 2 : 1));
-  if (args.length === 0) return undefined;
+  // `sleep` alone fails at once ("missing operand"), as in the common slip `["sh", "-c", "sleep", "30"]`,
+  // where 30 becomes the script's $0: no wait at all.
+  if (args.length === 0) return 0;
   let total = 0;
   for (const a of args) {
     const s = parseSleepArgument(resolve(a, vars));
