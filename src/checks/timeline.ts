@@ -61,8 +61,9 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
       } else if (sleep) {
         const seconds = sleep.seconds;
         const what = seconds === undefined ? ' (its length is not in the manifest: runs until SIGKILL at most)'
-          : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
-            : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env, the script's variables or a default; ` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
+          : !h.shell && /\$/.test(c.text) ? ' (no shell expands the variable: sleep gets it as written and fails at once)'
+            : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
+              : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env, the script's variables or a default; ` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
         out.push({ kind: sleep.endsEarly ? PhaseKind.DRAIN : PhaseKind.PROPAGATE, name: sleep.endsEarly ? 'timeout' : 'sleep', description: `\`${short(c.text)}\`${what}`, bound: seconds === Infinity ? undefined : seconds, endsEarly: sleep.endsEarly, forever: seconds === Infinity });
       } else if (/healthcheck\/fail|drain_listeners/.test(c.text)) {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'fail-healthcheck', description: `\`${short(c.text)}\``, bound: 0 });

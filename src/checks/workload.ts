@@ -4,7 +4,7 @@
  */
 import { PodTemplateTarget } from './model';
 import { IstioProxyConfig, parseGoDuration, parseIstioProxyConfig } from './parse';
-import { analyzeScript, ENV_FROM, ScriptAnalysis, UNKNOWN_VALUE } from './shell';
+import { analyzeScript, ENV_FROM, NO_SHELL, ScriptAnalysis, UNKNOWN_VALUE } from './shell';
 
 /** An object to check, with where it comes from. */
 export interface LocatedObject {
@@ -187,7 +187,7 @@ const MAX_REMEMBERED_SCRIPT = 64 * 1024;
 function analyzeOnce(script: string, env: ReadonlyMap<string, string>): ScriptAnalysis {
   if (script.length > MAX_REMEMBERED_SCRIPT) return analyzeScript(script, env);
   let key = script;
-  for (const [name, value] of env) if (name === ENV_FROM || script.includes(name)) key += `\u0000${name}=${value}`;
+  for (const [name, value] of env) if (name === ENV_FROM || name === NO_SHELL || script.includes(name)) key += `\u0000${name}=${value}`;
   let a = ANALYSES.get(key);
   if (a === undefined) {
     a = analyzeScript(script, env);
@@ -226,6 +226,9 @@ function hookEnv(container: any): Map<string, string> {
   return env;
 }
 
+/** What a hook run without a shell is read with: no variables at all. */
+const NO_SHELL_ENV: ReadonlyMap<string, string> = new Map([[NO_SHELL, UNKNOWN_VALUE]]);
+
 /** Reads a lifecycle handler (`preStop` or `postStart`); `env` resolves `$VAR` in exec scripts. */
 export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Map()): HookInfo {
   if (!isObject(handler)) return { type: 'none' };
@@ -257,7 +260,7 @@ export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Ma
       }
     }
     const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
-    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, env) };
+    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, NO_SHELL_ENV) };
   }
   return { type: 'none' };
 }

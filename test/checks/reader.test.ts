@@ -278,3 +278,23 @@ describe('sleep without an operand', () => {
     expect(of('GS005', [deployment([shContainer('sleep 30')], { terminationGracePeriodSeconds: 40 }), service])).toEqual([]);
   });
 });
+
+describe('an exec hook without a shell expands no variables (kubernetes/kubernetes#129502)', () => {
+  const direct = (command: string[]) => deployment([{ name: 'app', image: 'app:1', env: [{ name: 'DRAIN', value: '45' }], lifecycle: { preStop: { exec: { command } } } }], { terminationGracePeriodSeconds: 30 });
+  test.each([[['sleep', '$(DRAIN)']], [['sleep', '$DRAIN']]])('%j: sleep gets the text and fails at once: no GS001, GS005 with a Service, and a GS015 warning that says why', (command) => {
+    const objects = [direct(command), service];
+    expect(of('GS001', objects)).toEqual([]);
+    expect(of('GS005', objects).length).toBe(1);
+    const [w] = of('GS015', objects);
+    expect(w.level).toBe(CheckLevel.WARNING);
+    expect(w.message).toContain('the kubelet expands no variables in lifecycle hooks');
+    expect(w.fix).toContain('"/bin/sh", "-c", "sleep $DRAIN"');
+    const text = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: direct(command).spec.template }, '1.33')).map(timelineText).join('\n');
+    expect(text).toContain('no shell expands the variable');
+  });
+  test('through a shell the same variable is read from env: 45s with grace 30 is GS001, no GS015', () => {
+    const objects = [direct(['/bin/sh', '-c', 'sleep $DRAIN']), service];
+    expect(of('GS001', objects).length).toBe(1);
+    expect(of('GS015', objects)).toEqual([]);
+  });
+});

@@ -133,6 +133,13 @@ export const UNKNOWN_VALUE = '\u0000';
 /** The name that marks a container with `envFrom` (see {@link UNKNOWN_VALUE}). */
 export const ENV_FROM = '\u0000envFrom';
 
+/**
+ * The name that marks a hook run without a shell (`exec: {command: ["sleep", "$(DRAIN)"]}`): the
+ * kubelet expands no variables in lifecycle hooks (kubernetes/kubernetes#129502), so every word
+ * reaches the program as written.
+ */
+export const NO_SHELL = '\u0000noShell';
+
 /** `$NAME`, `${NAME}`, `${NAME:-default}`, `${NAME-default}` (also `:=`/`=`; quotes are gone by now). */
 const VARIABLE = /^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?)[-=]([^}]*))?\})$/;
 
@@ -142,6 +149,7 @@ const VARIABLE = /^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?:(:?)[-=]([^}]*))?\})$/
  * or `valueFrom`), nor by the script, nor possibly by an `envFrom`; `:-` also when it is empty.
  */
 function resolve(word: string, vars: ReadonlyMap<string, string>): string {
+  if (vars.has(NO_SHELL)) return word;
   const m = VARIABLE.exec(word);
   if (!m) return word;
   const value = vars.get(m[1] ?? m[2]);
@@ -176,7 +184,8 @@ function sleepSeconds(c: ShellCommand, vars: ReadonlyMap<string, string> = new M
   let total = 0;
   for (const a of args) {
     const s = parseSleepArgument(resolve(a, vars));
-    if (s === undefined) return undefined;
+    // Without a shell the text is all there is: sleep refuses `$(DRAIN)` and returns at once.
+    if (s === undefined) return vars.has(NO_SHELL) ? 0 : undefined;
     total += s;
   }
   return total;
