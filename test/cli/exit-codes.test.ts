@@ -28,6 +28,7 @@ const commentsOnly = file('comments.yaml', '# nothing here\n---\n# still nothing
 const concatenated = file('concat.yaml', `${deployment('web', 'sleep 5')}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n`);
 const emptyList = file('empty-list.yaml', 'apiVersion: v1\nkind: List\nitems: []\n');
 const template = file('template.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n');
+const twice = file('twice.yaml', `${deployment('web', 'sleep 5')}---\n${deployment('web', 'sleep 8', 40)}`);
 const malformed = file('malformed.yaml', 'kind: Deployment\nmetadata:\n  name: [web\n  x: 1\n');
 const longer = file('longer.yaml', deployment('web', 'sleep 10', 60));
 
@@ -51,6 +52,7 @@ const CASES: Record<string, { argv: string[]; stdin?: string }> = {
   'missing-file': { argv: ['lint', path.join(dir, 'nope.yaml')] },
   'bad-version': { argv: ['lint', '--kubernetes-version', 'latest', clean] },
   'unknown-rule': { argv: ['lint', '--disable', 'GS999', clean] },
+  'diff-duplicate-workload': { argv: ['diff', clean, twice] },
   'diff-changed': { argv: ['diff', clean, longer] },
   'diff-exit-code': { argv: ['diff', '--exit-code', clean, longer] },
   'help': { argv: ['--help'] },
@@ -78,7 +80,7 @@ test.each(rows)('$name exits $code', async ({ name, code, stderr }) => {
     const first = r.err.split('\n')[0];
     expect(first).toMatch(/^cdk8s-graceful: /);
     expect(r.err).not.toMatch(/\n\s+at /);
-    const words = stderr.replace(/^`|`$/g, '').split('...')[0].replace(/^(FILE|stdin)(:LINE:COL)?:\s*/, '').trim();
+    const words = stderr.replace(/^`|`$/g, '').split('...')[0].replace(/^(FILE|stdin)(:LINE(:COL)?)?:\s*/, '').trim();
     expect(first).toContain(words);
     if (name !== 'no-arguments') expect(r.err.trim().split('\n')).toHaveLength(1);
   } else {
