@@ -4,3 +4,4 @@ export * from './confirmation';
 export * from './offline-endpoint';
 export * from './options';
 export * from './registry-aware-service';
+export * from './service-props';

@@ -6,6 +6,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { RegistryChart } from '../../examples/registry';
 import { AppWait, Confirmation, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
+import { ValidationError } from '../../src/core';
 import { runScript } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -17,6 +18,27 @@ const nacos = (extra: Partial<Parameters<typeof Registry.nacos>[0]> = {}) => Reg
   clearConfigUrl: 'http://soa-admin.soa/admin/config/${POD_IP}',
   ...extra,
 });
+
+/** The ValidationError `make` throws; fails the test when it throws anything else or nothing. */
+function validationErrorOf(make: () => unknown): ValidationError {
+  try {
+    make();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('no error was thrown');
+}
+
+/** Asserts a ValidationError's parts: construct path (when built in a chart), property, value, fix. */
+function expectError(make: () => unknown, parts: { path?: string; property: string; value: unknown; fix: RegExp | string }): void {
+  const e = validationErrorOf(make);
+  expect(e.constructPath).toBe(parts.path);
+  expect(e.property).toBe(parts.property);
+  expect(e.value).toEqual(parts.value);
+  if (typeof parts.fix === 'string') expect(e.fix).toBe(parts.fix);
+  else expect(e.fix).toMatch(parts.fix);
+}
 
 function build(props: Partial<ConstructorParameters<typeof RegistryAwareService>[2]> = {}) {
   const chart = Testing.chart();
@@ -120,8 +142,9 @@ describe('RegistryAwareService', () => {
       .toThrow(/^test\/soa-test: terminationGracePeriod 1m is shorter than the plan's 2m22s: offline 3s \+ confirm 5s \+ force-remove 6s \+ clock-slack 1s \+ client-caches 1m30s \+ in-flight 5s \+ stop 30s \+ margin 2s; .*Raise terminationGracePeriod to at least 2m22s or lower cacheRefresh\.$/);
     expect(() => build({ cacheRefresh: Duration.seconds(50), rpcTimeout: Duration.seconds(10), terminationGracePeriod: Duration.seconds(60) }))
       .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m53s or lower cacheRefresh/);
-    expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds \(the script's timers count seconds\)\. Use e\.g\. requestTimeout: Duration\.seconds\(3\)\.$/);
-    expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage is set but placement is not SIDECAR/);
+    expect(() => build({ requestTimeout: Duration.millis(1500) }))
+      .toThrow('test/soa-test: requestTimeout 1.5s must be a whole number of seconds, at least 1s (each call needs time to answer). Use Duration.seconds(n).');
+    expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage 'curlimages\/curl:8.8.0' is set but placement is not SIDECAR/);
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow("Registry.nacos serviceName \"\" is missing or empty. Give it, e.g. serviceName: 'soa-test'.");
     expect(() => Registry.nacos({ serverUrl: 'ftp://nacos:8848', serviceName: 'soa-test', port: 8080 })).toThrow(/Registry.nacos serverUrl 'ftp:\/\/nacos:8848' is not an http\(s\) URL/);
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 80800 })).toThrow(/Registry.nacos port 80800 is not a port/);
@@ -137,15 +160,16 @@ describe('RegistryAwareService', () => {
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, contextPath: 'nacos' }))
       .toThrow("Registry.nacos contextPath 'nacos' must start with '/' and use only letters, digits and '-._~/'. Write it like contextPath: '/nacos'.");
     expect(() => build({ placement: DeregistrationPlacement.SIDECAR, pollInterval: Duration.seconds(0) }))
-      .toThrow(/^test\/soa-test: pollInterval 0s is too short: it is a timer of the script; it must be at least 1s\. Use e\.g\. pollInterval: Duration\.seconds\(1\)\.$/);
+      .toThrow(/^test\/soa-test: pollInterval 0s must be a whole number of seconds, at least 1s \(the script polls in whole seconds; zero would skip a wait the plan promises\)\. Use Duration\.seconds\(n\)\.$/);
   });
 
   test('a wait the docs promise cannot be zero or negative: rpcTimeout and cacheRefresh (construct path, property, value, fix)', () => {
     expect(() => build({ rpcTimeout: Duration.seconds(0) }))
-      .toThrow('test/soa-test: rpcTimeout 0s is too short: the wait for in-flight calls runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. rpcTimeout: Duration.seconds(3).');
+      .toThrow('test/soa-test: rpcTimeout 0s must be a whole number of seconds, at least 1s (the wait for in-flight calls runs even when a step failed; zero would skip a wait the plan promises). Use Duration.seconds(n).');
     expect(() => build({ cacheRefresh: Duration.seconds(0) }))
-      .toThrow('test/soa-test: cacheRefresh 0s is too short: the wait for client caches runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. cacheRefresh: Duration.seconds(10).');
-    expect(() => build({ recheckInterval: Duration.seconds(0) })).toThrow(/^test\/soa-test: recheckInterval 0s is too short/);
+      .toThrow('test/soa-test: cacheRefresh 0s must be a whole number of seconds, at least 1s (the wait for client caches runs even when a step failed; zero would skip a wait the plan promises). Use Duration.seconds(n).');
+    expectError(() => build({ recheckInterval: Duration.seconds(0) }), { path: 'test/soa-test', property: 'recheckInterval', value: Duration.seconds(0), fix: /at least 1s/ });
+    expectError(() => build({ stopTimeout: Duration.millis(2500) }), { path: 'test/soa-test', property: 'stopTimeout', value: Duration.millis(2500), fix: /whole number of seconds/ });
   });
 
   test('placeholders: only ${POD_IP}, ${HOST_IP} and ${POD_NAME} are substituted; any other is a synthesis error listing them', () => {
@@ -263,7 +287,7 @@ test('credentials in calls: a synthesis-time warning that wget would carry them 
   // No credential anywhere: no warning.
   const plain = build({ registry: Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080' }) }).svc;
   expect(plain.credentialWarning).toBeUndefined();
-  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments "no" is not a boolean: use true or false\.$/);
+  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments 'no' is not a boolean: use true or false\.$/);
 });
 
 test('the credential warning is printed at synthesis, once per process however many services have it', () => {
