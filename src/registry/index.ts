@@ -1,4 +1,9 @@
 export * from './secret';
+export { RegistryKind, RegistryCommonOptions } from './flavour';
+export { NacosApiVersion, NacosAuth, NacosRegistryOptions } from './nacos';
+export { EurekaRegistryOptions } from './eureka';
+export { ConsulRegistryOptions } from './consul';
+export { CustomRegistryOptions } from './custom';
 export * from './registry';
 export * from './confirmation';
 export * from './offline-endpoint';

@@ -1,7 +1,5 @@
 import { HttpHeader, IPollProbe, Shell, ShellWord } from '../script';
 import { AuthCheck, FLATTEN, PresenceCheck } from './shell-calls';
-import { userWord } from './url';
-import { keyedProbe } from '../script/value-key';
 
 /**
  * Presence checks for the registry flavours, as bodies of the shell function `gs_reg_present`: each
@@ -234,13 +232,15 @@ export function statusPresence(o: StatusPresenceOptions): PresenceCheck {
  * other placeholders in the URL and the text are read at run time).
  * @internal
  */
-export function adminCheckPresence(name: string, checkUrl: string, headers: HttpHeader[], text?: string): (timeoutSeconds: number) => PresenceCheck {
+export function adminCheckPresence(
+  name: string, checkUrl: ShellWord, headers: HttpHeader[], text?: ShellWord,
+): (timeoutSeconds: number) => PresenceCheck {
   return t => statusPresence({
     description: `this instance at the ${name}`,
-    url: userWord(checkUrl),
+    url: checkUrl,
     headers,
     timeoutSeconds: t,
-    text: text === undefined ? undefined : userWord(text),
+    text,
   });
 }
 
@@ -326,12 +326,12 @@ export function nacosAuthCheck(o: NacosAuthOptions): AuthCheck {
 
 /** 1 until `file` exists, then 0: the app container waits for the sidecar's signal. @internal */
 export function fileExistsProbe(file: string, what: string): IPollProbe {
-  return keyedProbe({
+  return {
     description: what,
     usesHttp: false,
     renderBody: () => [
       `if [ -f ${Shell.quote(file)} ]; then gs_count=0; else gs_count=1; fi`,
       'return 0',
     ].join('\n'),
-  }, 'registry.fileExists', file);
+  };
 }

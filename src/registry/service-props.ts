@@ -4,6 +4,7 @@ import { KubernetesVersion } from '../workload';
 import { OfflineEndpoint } from './offline-endpoint';
 import { RegistryShutdownOptions } from './options';
 import { Registry } from './registry';
+import type { RegistryAwareService } from './registry-aware-service';
 
 /** Where the deregistration script runs. */
 export enum DeregistrationPlacement {
