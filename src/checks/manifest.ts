@@ -5,11 +5,16 @@
  * handed on and dropped before the next, so memory grows with the largest document, not the file.
  * Module-internal: used by the CLI.
  */
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { LocatedObject } from './workload';
 
 /** Bad input: names the file and line; the CLI prints it without a stack trace and exits 2. */
 export class ManifestError extends Error {
+  /**
+   * @param message the whole one-line message, source and line included
+   * @param source the file, or `stdin`
+   * @param line 1-based line of the problem, when known
+   */
   public constructor(message: string, public readonly source: string, public readonly line?: number) {
     super(message);
     this.name = 'ManifestError';
@@ -49,6 +54,8 @@ function* documentTexts(text: string): Generator<DocumentText> {
   if (start < text.length) yield { text: text.slice(start), firstLine: startLine };
 }
 
+const RENDER_FIRST = 'Lint the rendered output, e.g. helm template RELEASE CHART | cdk8s-graceful lint -';
+
 /** What counts as "nothing" in a document: comments, blank lines, markers. */
 const BLANK = /^(?:\s*(?:#.*)?(?:\r?\n|$)|(?:---|\.\.\.)(?:[ \t].*)?(?:\r?\n|$))*$/;
 
@@ -75,10 +82,28 @@ export function* readManifests(text: string, source: string): Generator<LocatedO
         throw new ManifestError(`${source}:${pos.line}:${pos.col}: duplicate key${key ? ` '${key}'` : ''} in one YAML mapping (two objects concatenated without '---' between them?)`, source, pos.line);
       }
       const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new ManifestError(`${source}:${pos.line}:${pos.col}: malformed YAML: ${first}`, source, pos.line);
+      const hint = d.text.includes('{{') ? `; an unrendered template ({{ ... }})? ${RENDER_FIRST}` : '';
+      throw new ManifestError(`${source}:${pos.line}:${pos.col}: malformed YAML: ${first}${hint}`, source, pos.line);
     }
     const contents = doc.contents;
     if (contents === null || contents === undefined) continue;
+    // Kubernetes objects have only string keys. A key that is a mapping is what YAML makes of an
+    // unrendered Go template (`name: {{ .Release.Name }}` reads as `{ {.Release.Name: null}: null }`),
+    // i.e. a Helm chart's templates/ linted instead of `helm template`'s output: nothing in it can be
+    // checked, and a gate that passed would pass blind.
+    let templateAt: number | undefined;
+    visit(doc, {
+      Pair: (_, pair, path) => {
+        if (!isMap(pair.key) && !isSeq(pair.key)) return undefined;
+        // The mapping that holds the odd key starts where the template's `{{` does.
+        templateAt = (path[path.length - 1] as any)?.range?.[0] ?? (pair.key as any).range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    if (templateAt !== undefined) {
+      const pos = at(templateAt);
+      throw new ManifestError(`${source}:${pos.line}:${pos.col}: a mapping key that is itself a mapping or list: an unrendered template ({{ ... }})? ${RENDER_FIRST}`, source, pos.line);
+    }
     const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
       node?.range ? at(node.range[0]).line : undefined;
     let js: unknown;

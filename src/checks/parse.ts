@@ -8,13 +8,22 @@ export { parseGoDuration };
 
 /** What the rules need from Istio's `proxy.istio.io/config` annotation. */
 export interface IstioProxyConfig {
-  /** `terminationDrainDuration` in ms; undefined when absent or unparsable. */
+  /**
+   * `terminationDrainDuration` in ms; undefined when absent or unparsable.
+   * @default - none: absent or not a Go duration
+   */
   readonly terminationDrainMillis?: number;
-  /** The raw `terminationDrainDuration` text, as written. */
+  /**
+   * The raw `terminationDrainDuration` text, as written.
+   * @default - none: absent
+   */
   readonly terminationDrainText?: string;
   /** `proxyMetadata`, values as strings. */
   readonly proxyMetadata: Record<string, string>;
-  /** Set when the annotation is not valid YAML or not a mapping. */
+  /**
+   * Set when the annotation is not valid YAML or not a mapping.
+   * @default - none: the annotation was read
+   */
   readonly error?: string;
 }
 
@@ -28,7 +37,7 @@ export function parseIstioProxyConfig(text: string): IstioProxyConfig {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    return { proxyMetadata: {}, error: `proxy.istio.io/config is not valid YAML: ${(e as Error).message.split('\n')[0]}` };
+    return { proxyMetadata: {}, error: `proxy.istio.io/config is not valid YAML: ${(e as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` };
   }
   if (doc === null || doc === undefined) return { proxyMetadata: {} };
   if (typeof doc !== 'object' || Array.isArray(doc)) {

@@ -7,7 +7,9 @@
 import { BUILT_IN_RULES } from './rules';
 import { BuiltInRule } from './rules/rule';
 
+/** The marker line before the generated rules table in docs/checks.md. */
 export const RULES_BEGIN = '<!-- rules table: generated from src/checks/rules/*.ts by test/checks/gen-checks-doc.ts; do not edit -->';
+/** The marker line after it. */
 export const RULES_END = '<!-- end of generated rules table -->';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -13,7 +13,9 @@ import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 export interface ContainerTimeline {
   /** `Deployment default/web, container app`. */
   readonly title: string;
+  /** The container's name (`*` for a plan read from the plan annotation, which covers the pod). */
   readonly container: string;
+  /** The timeline as a plan: phases in order, SIGKILL at the grace period. */
   readonly plan: ShutdownPlan;
   /** Things the plan cannot show, e.g. a preStop that runs past SIGKILL. */
   readonly notes: string[];
@@ -33,8 +35,8 @@ function graceHeader(target: PodTemplateTarget): string {
 const short = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
 
 /** Phases of one preStop, in order, with `undefined` bounds for waits whose bound cannot be read. */
-function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }> {
-  const out: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }> = [];
+function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean; forever?: boolean }> {
+  const out: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean; forever?: boolean }> = [];
   if (h.type === 'sleep' && h.sleepSeconds === undefined) {
     out.push({ kind: PhaseKind.PROPAGATE, name: 'sleep', description: `lifecycle sleep action with seconds: ${h.badSleepSeconds}, not a whole number of seconds: the API server rejects the pod`, bound: 0 });
   } else if (h.type === 'sleep') {
@@ -59,9 +61,10 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
       } else if (sleep) {
         const seconds = sleep.seconds;
         const what = seconds === undefined ? ' (its length is not in the manifest: runs until SIGKILL at most)'
-          : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
-            : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env or the script's variables; ` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
-        out.push({ kind: sleep.endsEarly ? PhaseKind.DRAIN : PhaseKind.PROPAGATE, name: sleep.endsEarly ? 'timeout' : 'sleep', description: `\`${short(c.text)}\`${what}`, bound: seconds === Infinity ? undefined : seconds, endsEarly: sleep.endsEarly });
+          : !h.shell && /\$/.test(c.text) ? ' (no shell expands the variable: sleep gets it as written and fails at once)'
+            : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
+              : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env, the script's variables or a default; ` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
+        out.push({ kind: sleep.endsEarly ? PhaseKind.DRAIN : PhaseKind.PROPAGATE, name: sleep.endsEarly ? 'timeout' : 'sleep', description: `\`${short(c.text)}\`${what}`, bound: seconds === Infinity ? undefined : seconds, endsEarly: sleep.endsEarly, forever: seconds === Infinity });
       } else if (/healthcheck\/fail|drain_listeners/.test(c.text)) {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'fail-healthcheck', description: `\`${short(c.text)}\``, bound: 0 });
       } else if (c.head === 'rm') {
@@ -91,19 +94,27 @@ function uniqueNames<T extends { name?: string; kind: PhaseKind }>(phases: T[]):
   });
 }
 
-function build(title: string, container: string, target: PodTemplateTarget, raw: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }>, stopText: string): ContainerTimeline {
+function build(title: string, container: string, target: PodTemplateTarget, raw: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean; forever?: boolean }>, stopText: string): ContainerTimeline {
   const grace = target.gracePeriodSeconds;
   const notes: string[] = [];
   const phases: ShutdownPhaseProps[] = [];
   let t = 0;
   for (const p of uniqueNames(raw)) {
     const bound = p.bound ?? Math.max(0, grace - t);
-    const { unbounded: _u, ...rest } = p;
-    phases.push({ ...rest, bound: Duration.millis(Math.round(bound * 1000)) });
+    const { unbounded: _u, forever: _f, ...rest } = p;
+    // SIGKILL comes at the grace period whatever the hook means to do: a step that would run
+    // past it is shown cut there, with what it asked for in its description.
+    const shown = Math.max(0, Math.min(bound, grace - t));
+    const description = shown < bound ? `${rest.description}, cut at t=${grace}s by SIGKILL` : rest.description;
+    phases.push({ ...rest, description, bound: Duration.millis(Math.round(shown * 1000)) });
     t += bound;
   }
-  phases.push({ kind: PhaseKind.STOP, name: 'stop', description: stopText, bound: Duration.millis(Math.max(0, Math.round((grace - t) * 1000))), inPreStop: false });
-  if (t > grace) {
+  const stopStart = phases.reduce((sum, p) => sum + p.bound.toMilliseconds(), 0);
+  const neverStopped = t > grace || raw.some(p => p.forever);
+  phases.push({ kind: PhaseKind.STOP, name: 'stop', description: neverStopped ? 'stop signal: never sent, SIGKILL comes first' : stopText, bound: Duration.millis(Math.max(0, grace * 1000 - stopStart)), inPreStop: false });
+  if (raw.some(p => p.forever)) {
+    notes.push(`the preStop waits forever (\`sleep infinity\`): SIGKILL at t=${grace}s ends it, and the container never gets its stop signal.`);
+  } else if (t > grace) {
     notes.push(`the steps before the stop signal may run ${Number(t.toFixed(3))}s, past SIGKILL at t=${grace}s (plus the kubelet's one-off 2s extension): the container may never get its stop signal.`);
   } else if (raw.reduce((sum, p) => sum + (p.endsEarly || p.bound === undefined ? 0 : p.bound), 0) >= grace) {
     notes.push(`the steps before the stop signal take all ${grace}s of the grace period: the stop signal comes at SIGKILL, and the application never shuts down gracefully.`);
@@ -172,6 +183,8 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
     t?.notes.push(`${d.flag} ${d.seconds}: ${what} ${Number(d.seconds.toFixed(3))}s${d.seconds >= target.gracePeriodSeconds && d.flag !== '--parent-shutdown-time-s' ? `, not below the grace period (${target.gracePeriodSeconds}s)` : ''}.`);
   }
   const istio = istioInfo(target);
+  const unreadable = istio.config.error ?? (istio.config.terminationDrainText !== undefined && istio.config.terminationDrainMillis === undefined
+    ? `terminationDrainDuration "${istio.config.terminationDrainText}" in proxy.istio.io/config is not a Go duration` : undefined);
   if (istio.injected && !all.some(c => c.name === 'istio-proxy')) {
     const phases = istio.exitOnZero
       ? [
@@ -180,8 +193,13 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
       ]
       : [{ kind: PhaseKind.DRAIN, name: 'istio-drain', description: `terminationDrainDuration ${istio.drainText}: drain, then Envoy is stopped`, bound: istio.drainMillis / 1000, inPreStop: false }];
     const built = build(`${objectRef(target)}, container istio-proxy (injected; SIGTERM at t=0, no preStop)`, 'istio-proxy', target, phases, 'pilot-agent exits');
-    if (istio.config.error) built.notes.push(`${istio.config.error}: Istio's default drain (5s) is assumed here, but the injector may reject the pod.`);
+    if (unreadable) built.notes.push(`${unreadable}: Istio's default drain (5s) is assumed here, but the injector may reject the pod.`);
     out.push(built);
+  } else if (istio.injected && unreadable) {
+    // The sidecar is in the manifest (injected output): its drain comes from the same unreadable
+    // annotation, so the reader of the timeline must hear of it too, not only lint.
+    const t = out.find(x => x.container === 'istio-proxy') ?? out[0];
+    t?.notes.push(`${unreadable}: how long istio-proxy drains cannot be read (Istio's 5s default would apply if the injector accepted it).`);
   }
   return out;
 }

@@ -4,12 +4,21 @@
  */
 import { PodTemplateTarget } from './model';
 import { IstioProxyConfig, parseGoDuration, parseIstioProxyConfig } from './parse';
-import { analyzeScript, ScriptAnalysis } from './shell';
+import { analyzeScript, ENV_FROM, NO_SHELL, ScriptAnalysis, UNKNOWN_VALUE } from './shell';
 
 /** An object to check, with where it comes from. */
 export interface LocatedObject {
+  /** The parsed object (any JSON value; the checks skip what is not a Kubernetes object). */
   readonly object: unknown;
+  /**
+   * The file (or `stdin`) it was read from, for findings.
+   * @default - none: findings name no location
+   */
   readonly source?: string;
+  /**
+   * 1-based line of the object in `source`.
+   * @default - none
+   */
   readonly line?: number;
 }
 
@@ -31,9 +40,16 @@ export const WORKLOAD_KINDS = Object.keys(TEMPLATE_PATHS);
 
 /** A workload read from an object. */
 export interface ExtractedWorkload {
+  /** The object's `kind` (one of {@link WORKLOAD_KINDS}). */
   readonly kind: string;
+  /** `metadata.name`. */
   readonly name: string;
+  /**
+   * `metadata.namespace`.
+   * @default - none: the namespace the manifest is applied to
+   */
   readonly namespace?: string;
+  /** The pod template (`spec.template`, or the Pod itself). */
   readonly podTemplate: any;
 }
 
@@ -107,22 +123,47 @@ export function toTarget(w: ExtractedWorkload, kubernetesVersion: string, servic
 
 /** A lifecycle hook, read. */
 export interface HookInfo {
+  /** The handler's kind; `none` when the container has no such hook. */
   readonly type: 'exec' | 'sleep' | 'httpGet' | 'tcpSocket' | 'none';
-  /** exec: the argv. */
+  /**
+   * exec: the argv.
+   * @default - none: not an exec hook
+   */
   readonly command?: string[];
-  /** exec through a shell (`sh -c`): the shell's base name (`sh`, `bash`, `ash`). */
+  /**
+   * exec through a shell (`sh -c`): the shell's base name (`sh`, `bash`, `ash`).
+   * @default - none: not run through a shell
+   */
   readonly shell?: string;
-  /** exec: the script (the `-c` argument), or the argv joined for a direct command. */
+  /**
+   * exec: the script (the `-c` argument), or the argv joined for a direct command.
+   * @default - none: not an exec hook
+   */
   readonly script?: string;
-  /** exec: its sleeps and loops. */
+  /**
+   * exec: its sleeps and loops.
+   * @default - none: not an exec hook, or a script over the size limit
+   */
   readonly analysis?: ScriptAnalysis;
-  /** sleep action: its seconds. */
+  /**
+   * sleep action: its seconds.
+   * @default - none: not a sleep action, or its seconds cannot be read
+   */
   readonly sleepSeconds?: number;
-  /** httpGet: `path:port`. */
+  /**
+   * httpGet: `path:port`.
+   * @default - none: not an httpGet hook
+   */
   readonly httpTarget?: string;
-  /** exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read. */
+  /**
+   * exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read.
+   * @default - none: the script was read
+   */
   readonly unreadBytes?: number;
-  /** sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it). */
+  /**
+   * sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it).
+   * @default - none: not a sleep action, or its seconds are fine
+   */
   readonly badSleepSeconds?: string;
 }
 
@@ -146,7 +187,7 @@ const MAX_REMEMBERED_SCRIPT = 64 * 1024;
 function analyzeOnce(script: string, env: ReadonlyMap<string, string>): ScriptAnalysis {
   if (script.length > MAX_REMEMBERED_SCRIPT) return analyzeScript(script, env);
   let key = script;
-  for (const [name, value] of env) if (script.includes(name)) key += `\u0000${name}=${value}`;
+  for (const [name, value] of env) if (name === ENV_FROM || name === NO_SHELL || script.includes(name)) key += `\u0000${name}=${value}`;
   let a = ANALYSES.get(key);
   if (a === undefined) {
     a = analyzeScript(script, env);
@@ -169,6 +210,24 @@ export function containerEnv(container: any): Map<string, string> {
   }
   return env;
 }
+
+/**
+ * The environment a hook script is read with: the literal values, plus what is set but not known
+ * here (`valueFrom` names, `envFrom`), so that `${NAME:-default}` takes its default only when
+ * NAME is not set at all.
+ */
+function hookEnv(container: any): Map<string, string> {
+  const env = containerEnv(container);
+  if (!isObject(container)) return env;
+  if (Array.isArray(container.env)) {
+    for (const e of container.env) if (isObject(e) && typeof e.name === 'string' && !env.has(e.name)) env.set(e.name, UNKNOWN_VALUE);
+  }
+  if (Array.isArray(container.envFrom) && container.envFrom.length > 0) env.set(ENV_FROM, UNKNOWN_VALUE);
+  return env;
+}
+
+/** What a hook run without a shell is read with: no variables at all. */
+const NO_SHELL_ENV: ReadonlyMap<string, string> = new Map([[NO_SHELL, UNKNOWN_VALUE]]);
 
 /** Reads a lifecycle handler (`preStop` or `postStart`); `env` resolves `$VAR` in exec scripts. */
 export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Map()): HookInfo {
@@ -201,19 +260,24 @@ export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Ma
       }
     }
     const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
-    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, env) };
+    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, NO_SHELL_ENV) };
   }
   return { type: 'none' };
 }
 
 /** A container with its preStop read. */
 export interface ContainerInfo {
+  /** The container's name. */
   readonly name: string;
+  /** The container as written in the manifest. */
   readonly container: any;
   /** A native sidecar: an init container with `restartPolicy: Always`. */
   readonly nativeSidecar: boolean;
+  /** Listed under `initContainers`. */
   readonly initContainer: boolean;
+  /** Its preStop hook, read. */
   readonly preStop: HookInfo;
+  /** Its postStart hook, read. */
   readonly postStart: HookInfo;
 }
 
@@ -239,8 +303,8 @@ function readContainers(template: any): ContainerInfo[] {
         container: c,
         initContainer: init,
         nativeSidecar: init && c.restartPolicy === 'Always',
-        preStop: hookInfo(c.lifecycle?.preStop, containerEnv(c)),
-        postStart: hookInfo(c.lifecycle?.postStart, containerEnv(c)),
+        preStop: hookInfo(c.lifecycle?.preStop, hookEnv(c)),
+        postStart: hookInfo(c.lifecycle?.postStart, hookEnv(c)),
       });
     }
   };
@@ -255,10 +319,13 @@ export interface IstioInfo {
   readonly injected: boolean;
   /** The sidecar runs as a native sidecar (init container with restartPolicy Always). */
   readonly native: boolean;
+  /** The `proxy.istio.io/config` annotation, read. */
   readonly config: IstioProxyConfig;
   /** terminationDrainDuration in ms (Istio's default 5s when unset). */
   readonly drainMillis: number;
+  /** terminationDrainDuration as written, or `5s (Istio default)`. */
   readonly drainText: string;
+  /** `EXIT_ON_ZERO_ACTIVE_CONNECTIONS` is `true` (proxyMetadata or the sidecar's env). */
   readonly exitOnZero: boolean;
   /** MINIMUM_DRAIN_DURATION in ms (default 5s). */
   readonly minimumDrainMillis: number;
@@ -314,7 +381,10 @@ function readIstioInfo(target: PodTemplateTarget): IstioInfo {
 export interface PreStopWait {
   /** Fixed waits (sleep action, top-level sleeps), in seconds. */
   readonly fixedSeconds: number;
-  /** The longest the hook may run when it can be read (fixed waits plus loop bounds), in seconds. */
+  /**
+   * The longest the hook may run when it can be read (fixed waits plus loop bounds), in seconds.
+   * @default - none: the bound cannot be read
+   */
   readonly boundSeconds?: number;
   /** Whether the hook waits at all (sleeps, loops, an httpGet or a binary that blocks). */
   readonly waits: boolean;
@@ -358,9 +428,11 @@ export function expandedArgv(container: any, argv: unknown): string[] {
 
 /** A drain length one of Envoy's or Envoy Gateway's flags sets. */
 export interface DrainSetting {
+  /** The container whose flag it is. */
   readonly container: string;
   /** `--drain-time-s`, `--parent-shutdown-time-s` (Envoy) or `--drain-timeout` (Envoy Gateway's shutdown manager). */
   readonly flag: string;
+  /** The drain length, in seconds. */
   readonly seconds: number;
   /** Where the flag is: the container's command and args, or its preStop. */
   readonly where: 'args' | 'preStop';

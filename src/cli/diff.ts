@@ -4,6 +4,7 @@
  * phases, Istio's drain settings, Envoy drain flags, the findings at warning or above), and the
  * facts are compared by name. Module-internal: used by the CLI.
  */
+import { ManifestError } from '../checks/manifest';
 import { CheckLevel } from '../checks/model';
 import { RulePack } from '../checks/rule-pack';
 import { timelinesOf } from '../checks/timeline';
@@ -14,25 +15,39 @@ import { formatMillis } from '../plan/duration-format';
 export interface Behaviour {
   /** `Deployment shop/web`. */
   readonly workload: string;
+  /** Fact name (`terminationGracePeriodSeconds`, `timeline of app`, ...) to its value, as printed. */
   readonly facts: Map<string, string>;
 }
 
 /** One workload's change. */
 export interface BehaviourChange {
+  /** `Deployment shop/web`. */
   readonly workload: string;
+  /** Whether the workload is new, gone, or there in both with different facts. */
   readonly change: 'added' | 'removed' | 'changed';
   /** What differs: the fact, its value before and after (absent when the fact is new or gone). */
   readonly facts: Array<{ readonly fact: string; readonly before?: string; readonly after?: string }>;
 }
 
-/** The behaviours of the workloads among `objects`, by workload name. */
+/**
+ * The behaviours of the workloads among `objects`, by workload name. Throws {@link ManifestError}
+ * when a workload is defined twice: which definition a cluster ends up with depends on the order
+ * they are applied in, so comparing either one would hide the other.
+ */
 export function behavioursOf(objects: Iterable<LocatedObject>, kubernetesVersion: string): Map<string, Behaviour> {
   const out = new Map<string, Behaviour>();
+  const seenAt = new Map<string, string>();
   const pack = RulePack.builtIn({ kubernetesVersion });
   for (const o of objects) {
     for (const obj of expandLists(o.object)) {
       const r = extractObject(obj);
       if (r.type !== 'workload') continue;
+      const here = `${o.source ?? 'input'}${o.line !== undefined ? `:${o.line}` : ''}`;
+      const first = seenAt.get(objectRef(r.workload));
+      if (first !== undefined) {
+        throw new ManifestError(`${here}: ${objectRef(r.workload)} is defined again (first at ${first}); a manifest set holds each object once, so diff cannot tell which definition applies.`, o.source ?? 'input', o.line);
+      }
+      seenAt.set(objectRef(r.workload), here);
       const target = toTarget(r.workload, kubernetesVersion);
       const facts = new Map<string, string>();
       facts.set('terminationGracePeriodSeconds', `${target.gracePeriodSeconds}${target.gracePeriodExplicit ? '' : ' (Kubernetes default)'}`);

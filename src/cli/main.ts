@@ -15,9 +15,13 @@ import { expandLists, extractObject, LocatedObject, toTarget } from '../checks/w
 
 /** Where the CLI writes and reads; tests pass their own. */
 export interface CliIo {
+  /** Writes report text. */
   readonly stdout: (text: string) => void;
+  /** Writes the one-line errors. */
   readonly stderr: (text: string) => void;
+  /** Reads all of stdin (for `-`). */
   readonly readStdin: () => Promise<string>;
+  /** Reads a file as UTF-8; throws when it cannot. */
   readonly readFile: (path: string) => string;
 }
 
@@ -48,7 +52,7 @@ Exit codes:
   1  lint: findings at or above the failing level; diff --exit-code: behaviour changed
   2  bad usage or unreadable input: unknown command or option, no FILE, '-' twice, a file that
      cannot be read, empty input or no documents (unless --allow-empty), malformed YAML,
-     a key given twice in one mapping
+     a key given twice in one mapping, an unrendered template (lint helm template's output)
 `;
 
 class UsageError extends Error {}
@@ -200,7 +204,9 @@ function* objectsOf(inputs: Array<{ source: string; text: string }>, allowEmpty:
       yield o;
     }
     if (count === 0 && !allowEmpty) {
-      throw new ManifestError(`${source}: ${text.trim() === '' ? 'empty input' : 'no YAML documents (only comments or document markers)'}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
+      const what = text.trim() === '' ? 'empty input'
+        : /^(?!\s*(?:#|---|\.\.\.|$))/m.test(text) ? 'no Kubernetes objects (an empty List?)' : 'no YAML documents (only comments or document markers)';
+      throw new ManifestError(`${source}: ${what}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
     }
   }
 }
@@ -230,7 +236,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
   } catch (e) {
     if (e instanceof ManifestError || (e instanceof Error && /disabledRules|rule id/.test(e.message))) {
-      io.stderr(`cdk8s-graceful: ${e.message}\n`);
+      // The rule pack names its own option; the user typed --disable.
+      io.stderr(`cdk8s-graceful: ${e.message.replace(/^disabledRules names/, '--disable names')}\n`);
       return 2;
     }
     throw e;

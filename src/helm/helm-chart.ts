@@ -167,17 +167,23 @@ const NOTES_HEADER = `Release {{ .Release.Name }}: every workload's termination 
 Timeline of each pod's termination (t=0 is the deletion; SIGKILL ends the grace period):
 `;
 
+/** Hex digits of the release name's SHA-256 that stand for the cut part of a long release name. */
+const RELEASE_HASH_LENGTH = 5;
+
 /**
- * The release name as a prefix of `name` (a Go template pipeline), the release name shortened so
- * that the whole name stays a 63-character DNS label while the object's own name, whose hash
- * suffix keeps it unique, stays whole.
+ * The release name as a prefix of `name` (a Go template pipeline), so that the whole name stays a
+ * 63-character DNS label while the object's own name, whose hash suffix keeps it unique, stays
+ * whole. A release name that does not fit is cut and ends in a few hex digits of its SHA-256:
+ * cut alone, `shop-frontend-blue` and `shop-frontend-green` would both become `shop-frontend-`
+ * and their objects would collide in one namespace.
  */
 function scopedName(name: string): string {
   const room = 63 - name.length - 1;
-  if (room < 1) {
-    throw new Error(`HelmChart: the object name '${name}' (${name.length} characters) leaves no room for the release name in 63; shorten the construct ids on its path.`);
+  if (room < RELEASE_HASH_LENGTH + 2) {
+    throw new Error(`HelmChart: the object name '${name}' (${name.length} characters) leaves too little room for the release name in 63 (at least ${RELEASE_HASH_LENGTH + 2}); shorten the construct ids on its path.`);
   }
-  return `printf "%s-%s" (.Release.Name | trunc ${room} | trimSuffix "-") ${JSON.stringify(name)}`;
+  const hashed = `printf "%s-%s" (.Release.Name | trunc ${room - RELEASE_HASH_LENGTH - 1} | trimSuffix "-") (.Release.Name | sha256sum | trunc ${RELEASE_HASH_LENGTH})`;
+  return `printf "%s-%s" (ternary .Release.Name (${hashed}) (le (len .Release.Name) ${room})) ${JSON.stringify(name)}`;
 }
 
 function scopedNameExpression(name: string): string {

@@ -118,7 +118,8 @@ describe('Envoy Gateway shutdown manager', () => {
   test('the timeline bounds the shutdown preStop by its --drain-timeout', () => {
     const d = eg('600s');
     const text = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33')).map(timelineText).join('\n');
-    expect(text).toMatch(/exec\s+<=10m\s+`envoy-gateway envoy shutdown --drain-timeout=600s .*` \(returns by its --drain-timeout\)/);
+    expect(text).toMatch(/exec\s+<=5m30s\s+`envoy-gateway envoy shutdown --drain-timeout=600s .*` \(returns by its --drain-timeout\), cut at t=330s by SIGKILL/);
+    expect(timelineText(timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: eg('300s').spec.template }, '1.33'))[0])).toMatch(/exec\s+<=5m\s+`envoy-gateway envoy shutdown --drain-timeout=300s .*` \(returns by its --drain-timeout\)/);
   });
 });
 
@@ -169,5 +170,131 @@ describe('size limit', () => {
     const d = deployment([shContainer('sleep 5')]);
     const t = toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33');
     expect(containersOf(t)).toBe(containersOf(t));
+  });
+});
+
+describe('loop counters are not deadlines', () => {
+  // `i=$((i + 1))` has the shape of `deadline=$((now + N))`; only a clock ($(date +%s), a variable
+  // set from it, bash's SECONDS) makes a deadline.
+  const poll = (increment: string) => [
+    'i=0',
+    'while [ $i -lt 40 ]; do',
+    `  ${increment}; sleep 1`,
+    'done',
+  ].join('\n');
+  test.each(['i=$((i+1))', 'i=$(( i + 1 ))', 'i=$(($i + 1))'])('40 iterations of sleep 1 (%s) with grace 30 is GS010, and the timeline runs the loop until SIGKILL', (increment) => {
+    const d = deployment([shContainer(poll(increment))], { terminationGracePeriodSeconds: 30 });
+    expect(of('GS010', [d]).length).toBe(1);
+    const t = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33'));
+    // 40s asked for, cut at SIGKILL (before the fix: `<=1s`, the counter read as a deadline).
+    expect(timelineText(t[0])).toMatch(/poll\s+<=30s\s+poll loop `while \[ \$i -lt 40 \]`, cut at t=30s by SIGKILL/);
+  });
+  test.each([
+    ['deadline=$(( $(date +%s) + 25 ))'],
+    ['now=$(date +%s); deadline=$((now + 25))'],
+    ['deadline=$((SECONDS + 25))'],
+  ])('a clock-based deadline (%s) still bounds an endless loop', (setup) => {
+    const script = `${setup}\nwhile [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done`;
+    expect(of('GS010', [deployment([shContainer(script)], { terminationGracePeriodSeconds: 30 })])).toEqual([]);
+    expect(of('GS010', [deployment([shContainer(script)], { terminationGracePeriodSeconds: 20 })]).length).toBe(1);
+  });
+});
+
+describe('the timeline puts SIGKILL at the grace period, also when the hook means to run longer', () => {
+  const timelineOf = (d: any) => timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33'));
+  test('kourier with a 45s drain and grace 30: the sleep is cut at t=30s, the stop signal is never sent', () => {
+    const [t] = timelineOf(kourier('45'));
+    const rows = t.plan.timeline();
+    expect(rows.find(r => r.name === 'SIGKILL')!.startMillis).toBe(30_000);
+    expect(rows.every(r => r.endMillis <= 30_000)).toBe(true);
+    const text = timelineText(t);
+    expect(text).toMatch(/`sleep \$DRAIN_TIME_SECONDS` \(45s .*\), cut at t=30s by SIGKILL/);
+    expect(text).toContain('stop signal: never sent, SIGKILL comes first');
+    expect(text).not.toMatch(/t=45s/);
+  });
+  test('sleep infinity: a note, and no stop signal before SIGKILL', () => {
+    const [t] = timelineOf(deployment([shContainer('sleep infinity')], { terminationGracePeriodSeconds: 30 }));
+    expect(t.notes.join(' ')).toContain('waits forever');
+    expect(timelineText(t)).toContain('stop signal: never sent');
+  });
+  test('a hook that fits keeps its stop signal', () => {
+    const text = timelineText(timelineOf(kourier('15'))[0]);
+    expect(text).not.toContain('never sent');
+    expect(text).not.toContain('cut at');
+  });
+});
+
+describe('an unreadable proxy.istio.io/config is said in the timeline and in lint, in one clean line', () => {
+  const injected = (config: string) => deployment([
+    shContainer('sleep 5'),
+    { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.0' },
+  ], { terminationGracePeriodSeconds: 30 }, { annotations: { 'proxy.istio.io/config': config } });
+  const notes = (d: any) => timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33')).flatMap(t => t.notes).join('\n');
+  test.each([
+    ['terminationDrainDuration: [30s', 'proxy.istio.io/config is not valid YAML'],
+    ['terminationDrainDuration: 30 seconds', 'terminationDrainDuration "30 seconds" in proxy.istio.io/config is not a Go duration'],
+  ])('%s: a timeline note when the sidecar is in the manifest', (config, said) => {
+    expect(notes(injected(config))).toContain(said);
+    expect(notes(injected('terminationDrainDuration: 20s'))).not.toContain('proxy.istio.io/config');
+  });
+  test('GS015 on a YAML error: no "::", and a fix about the Istio annotation, not the sleep action', () => {
+    const [f] = of('GS015', [injected('terminationDrainDuration: [30s')]);
+    expect(f.message).not.toContain('::');
+    expect(f.message).not.toMatch(/at line \d+, column \d+/);
+    expect(f.fix).toContain('proxy.istio.io/config');
+    expect(f.fix).not.toContain('sleep.seconds');
+  });
+});
+
+describe('${VAR:-default}', () => {
+  const hook = (extra: Record<string, unknown> = {}) => deployment([shContainer('sleep ${DRAIN:-45}', 'app', extra)], { terminationGracePeriodSeconds: 30 });
+  test('the default stands when VAR is not set: 45s with grace 30 is GS001', () => {
+    expect(of('GS001', [hook()]).map(f => f.message)).toEqual([expect.stringContaining('sleeps 45s')]);
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', value: '' }] })]).length).toBe(1);
+  });
+  test('a literal value wins; a valueFrom or an envFrom may set it, so nothing is claimed', () => {
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', value: '10' }] })])).toEqual([]);
+    expect(of('GS001', [hook({ env: [{ name: 'DRAIN', valueFrom: { configMapKeyRef: { name: 'a', key: 'b' } } }] })])).toEqual([]);
+    expect(of('GS001', [hook({ envFrom: [{ configMapRef: { name: 'a' } }] })])).toEqual([]);
+  });
+});
+
+describe('redirections and background jobs', () => {
+  const grace30 = (script: string) => [deployment([shContainer(script)], { terminationGracePeriodSeconds: 30 }), service];
+  test.each(['sleep 35 >/dev/null 2>&1', 'sleep 35 > /dev/null', 'sleep 35 2>/dev/null', 'sleep 35 &> /dev/null'])('%s: a redirection is not an argument, the sleep is still 35s (GS001)', (script) => {
+    expect(of('GS001', grace30(script)).map(f => f.message)).toEqual([expect.stringContaining('sleeps 35s')]);
+  });
+  test('sleep 35 & : the hook does not wait for a background job, so no GS001 and the pod has no wait (GS005)', () => {
+    expect(of('GS001', grace30('sleep 35 &'))).toEqual([]);
+    expect(of('GS005', grace30('sleep 35 &')).length).toBe(1);
+    expect(of('GS001', grace30('sleep 35 && echo done')).length).toBe(1);
+  });
+});
+
+describe('sleep without an operand', () => {
+  test('["sh", "-c", "sleep", "30"] does not wait (30 is the script\'s $0): a Service-selected pod gets GS005', () => {
+    const d = deployment([{ name: 'app', image: 'app:1', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep', '30'] } } } }], { terminationGracePeriodSeconds: 30 });
+    expect(of('GS005', [d, service]).length).toBe(1);
+    expect(of('GS005', [deployment([shContainer('sleep 30')], { terminationGracePeriodSeconds: 40 }), service])).toEqual([]);
+  });
+});
+
+describe('an exec hook without a shell expands no variables (kubernetes/kubernetes#129502)', () => {
+  const direct = (command: string[]) => deployment([{ name: 'app', image: 'app:1', env: [{ name: 'DRAIN', value: '45' }], lifecycle: { preStop: { exec: { command } } } }], { terminationGracePeriodSeconds: 30 });
+  test.each([[['sleep', '$(DRAIN)']], [['sleep', '$DRAIN']]])('%j: sleep gets the text and fails at once: no GS001, GS005 with a Service, and a GS015 warning that says why', (command) => {
+    const objects = [direct(command), service];
+    expect(of('GS001', objects)).toEqual([]);
+    expect(of('GS005', objects).length).toBe(1);
+    const [w] = of('GS015', objects);
+    expect(w.level).toBe(CheckLevel.WARNING);
+    expect(w.message).toContain('the kubelet expands no variables in lifecycle hooks');
+    expect(w.fix).toContain('"/bin/sh", "-c", "sleep $DRAIN"');
+    const text = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: direct(command).spec.template }, '1.33')).map(timelineText).join('\n');
+    expect(text).toContain('no shell expands the variable');
+  });
+  test('through a shell the same variable is read from env: 45s with grace 30 is GS001, no GS015', () => {
+    const objects = [direct(['/bin/sh', '-c', 'sleep $DRAIN']), service];
+    expect(of('GS001', objects).length).toBe(1);
+    expect(of('GS015', objects)).toEqual([]);
   });
 });

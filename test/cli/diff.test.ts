@@ -53,7 +53,7 @@ describe('cdk8s-graceful diff', () => {
     expect(r.out).toMatch(/^### Shutdown behaviour: `.*old` → `.*new`/);
     expect(r.out).toContain('#### Deployment shop/web (changed)');
     expect(r.out).toContain('| terminationGracePeriodSeconds | 30 (Kubernetes default) | 30 |');
-    expect(r.out).toMatch(/\| app: sleep \| `sleep 5` \(fixed\) \| `sleep 40` \(fixed\) \|/);
+    expect(r.out).toMatch(/\| app: sleep \| `sleep 5` \(fixed\) \| `sleep 40` \(fixed\), cut at t=30s by SIGKILL \|/);
   });
 
   test('no change: says so; --exit-code exits 0 then and 1 on a change; json is data', async () => {

@@ -26,6 +26,9 @@ const gs001 = file('gs001.yaml', deployment('web', 'sleep 40'));
 const warningOnly = file('warning.yaml', `${deployment('web', 'nginx -s quit')}---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n`);
 const commentsOnly = file('comments.yaml', '# nothing here\n---\n# still nothing\n---\n');
 const concatenated = file('concat.yaml', `${deployment('web', 'sleep 5')}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n`);
+const emptyList = file('empty-list.yaml', 'apiVersion: v1\nkind: List\nitems: []\n');
+const template = file('template.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n');
+const twice = file('twice.yaml', `${deployment('web', 'sleep 5')}---\n${deployment('web', 'sleep 8', 40)}`);
 const malformed = file('malformed.yaml', 'kind: Deployment\nmetadata:\n  name: [web\n  x: 1\n');
 const longer = file('longer.yaml', deployment('web', 'sleep 10', 60));
 
@@ -38,7 +41,9 @@ const CASES: Record<string, { argv: string[]; stdin?: string }> = {
   'allow-empty': { argv: ['lint', '--allow-empty', '-'], stdin: '' },
   'empty-input': { argv: ['lint', '-'], stdin: '' },
   'no-documents': { argv: ['lint', commentsOnly] },
+  'empty-list': { argv: ['lint', emptyList] },
   'duplicate-key': { argv: ['lint', concatenated] },
+  'unrendered-template': { argv: ['lint', template] },
   'malformed-yaml': { argv: ['lint', malformed] },
   'unknown-option': { argv: ['lint', '--frobnicate', clean] },
   'no-arguments': { argv: [] },
@@ -47,6 +52,7 @@ const CASES: Record<string, { argv: string[]; stdin?: string }> = {
   'missing-file': { argv: ['lint', path.join(dir, 'nope.yaml')] },
   'bad-version': { argv: ['lint', '--kubernetes-version', 'latest', clean] },
   'unknown-rule': { argv: ['lint', '--disable', 'GS999', clean] },
+  'diff-duplicate-workload': { argv: ['diff', clean, twice] },
   'diff-changed': { argv: ['diff', clean, longer] },
   'diff-exit-code': { argv: ['diff', '--exit-code', clean, longer] },
   'help': { argv: ['--help'] },
@@ -74,7 +80,7 @@ test.each(rows)('$name exits $code', async ({ name, code, stderr }) => {
     const first = r.err.split('\n')[0];
     expect(first).toMatch(/^cdk8s-graceful: /);
     expect(r.err).not.toMatch(/\n\s+at /);
-    const words = stderr.replace(/^`|`$/g, '').split('...')[0].replace(/^(FILE|stdin)(:LINE:COL)?:\s*/, '').trim();
+    const words = stderr.replace(/^`|`$/g, '').split('...')[0].replace(/^(FILE|stdin)(:LINE(:COL)?)?:\s*/, '').trim();
     expect(first).toContain(words);
     if (name !== 'no-arguments') expect(r.err.trim().split('\n')).toHaveLength(1);
   } else {
@@ -85,4 +91,17 @@ test.each(rows)('$name exits $code', async ({ name, code, stderr }) => {
 test('the concatenated file names the line of the second object\'s first key', async () => {
   const r = await run(['lint', concatenated]);
   expect(r.err).toMatch(/concat\.yaml:12:1: duplicate key 'apiVersion'/);
+});
+
+test('an unrendered template is refused at its first template, without YAML warnings on stderr', async () => {
+  const r = await run(['lint', template]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/template\.yaml:4:9: a mapping key that is itself a mapping or list/);
+  // A rendered value that merely contains braces in a string is fine.
+  const rendered = file('rendered.yaml', `${deployment('web', 'sleep 5')}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata: {tpl: "{{ .Labels.instance }} is down"}\n`);
+  expect((await run(['lint', rendered])).code).toBe(0);
+  // A template that does not even parse says so too.
+  const broken = await run(['lint', file('broken.yaml', 'kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n')]);
+  expect(broken.code).toBe(2);
+  expect(broken.err).toMatch(/malformed YAML: .*; an unrendered template \(\{\{ \.\.\. \}\}\)\? Lint the rendered output/);
 });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
@@ -145,8 +146,8 @@ describe('cdk8s-graceful timeline', () => {
   test('an injected Istio sidecar gets its own timeline; a preStop past SIGKILL is called out', async () => {
     const r = await run(['timeline', fx('istio-deployment.yaml')]);
     expect(r.out).toContain('container istio-proxy (injected; SIGTERM at t=0, no preStop)');
-    expect(r.out).toMatch(/istio-drain\s+<=45s/);
-    expect(r.out).toContain('SIGKILL comes at t=30s');
+    expect(r.out).toMatch(/istio-drain\s+<=30s\s+terminationDrainDuration 45s: drain, then Envoy is stopped, cut at t=30s by SIGKILL/);
+    expect(r.out).toContain('may run 45s, past SIGKILL at t=30s');
     const json = JSON.parse((await run(['timeline', '--format', 'json', fx('ingress-nginx.yaml')])).out);
     expect(json).toHaveLength(1);
     expect(json[0].terminationGracePeriodSeconds).toBe(300);
@@ -165,5 +166,15 @@ describe('the cdk8s-graceful binary, really run', () => {
     const bad = spawnSync(process.execPath, ['-e', script, 'lint', '-'], { input: 'a: [1\n', encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^cdk8s-graceful: stdin:\d+:\d+: malformed YAML/);
+  });
+  test('bin/cdk8s-graceful in a checkout that was never compiled says what to run, in one line, exit 2', () => {
+    const root = path.join(__dirname, '..', '..');
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-bin-'));
+    fs.mkdirSync(path.join(checkout, 'bin'));
+    fs.copyFileSync(path.join(root, 'bin', 'cdk8s-graceful'), path.join(checkout, 'bin', 'cdk8s-graceful'));
+    const r = spawnSync(process.execPath, [path.join(checkout, 'bin', 'cdk8s-graceful'), '--help'], { encoding: 'utf8', timeout: 60_000 });
+    fs.rmSync(checkout, { recursive: true, force: true });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('cdk8s-graceful: lib/ is not built in this checkout; run `npx projen compile` first (an installed package has it).');
   });
 });

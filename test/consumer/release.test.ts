@@ -71,3 +71,18 @@ test('a breaking change makes the next major version', () => {
   expect(read('dist/version.txt')).toBe('2.0.0');
   projen('unbump');
 });
+
+test('before 1.0.0 versions move one place down (docs/release.md): feat makes a patch, a breaking change a minor', () => {
+  clone = path.join(path.dirname(clone), 'repo-0x');
+  execFileSync('git', ['clone', '-q', root, clone], { timeout: 120_000 });
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'));
+  sh('git', ['tag', '-a', 'v0.1.0', '-m', 'v0.1.0']);
+  commit('feat(helm): values schema');
+  projen('bump');
+  expect(read('dist/version.txt')).toBe('0.1.1');
+  projen('unbump');
+  commit('feat(plan)!: phases are named by kind');
+  projen('bump');
+  expect(read('dist/version.txt')).toBe('0.2.0');
+  projen('unbump');
+});

@@ -77,5 +77,28 @@ test('the publish command publishes it (dry run, no registry contacted), also un
   expect({ status: plain.status, out: plain.stdout }).toEqual({ status: 0, out: expect.stringContaining('+ cdk8s-graceful-shutdown@0.0.0') });
   const scoped = publish({ NPM_PACKAGE_NAME: '@acme/cdk8s-graceful-shutdown' });
   expect({ status: scoped.status, out: scoped.stdout }).toEqual({ status: 0, out: expect.stringContaining('+ @acme/cdk8s-graceful-shutdown@0.0.0') });
-  expect(scoped.stderr).toMatch(/npm notice total files: 3\d\d/);
+  // Renaming changes package.json only: the scoped tarball holds exactly the files of the packed one.
+  const packed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+  expect(scoped.stderr).toContain(`npm notice total files: ${packed}\n`);
+});
+
+test('options with values go to npm publish (`--tag next`, docs/release.md), the tarball is the *.tgz argument', () => {
+  const r = spawnSync('bash', [path.join(root, 'scripts', 'publish.sh'), '--tag', 'next', '--dry-run', '--offline', tarball], {
+    cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_registry: 'http://127.0.0.1:9/' },
+  });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.stringMatching(/with tag next/) });
+});
+
+test('a real publish to the public registry is refused unless asked for: an internal package stays internal', () => {
+  // --offline: even if the guard were missing, nothing could be sent.
+  const publish = (env: NodeJS.ProcessEnv) => spawnSync('bash', [path.join(root, 'scripts', 'publish.sh'), '--offline', tarball], {
+    cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_registry: 'https://registry.npmjs.org/', ...env },
+  });
+  const refused = publish({});
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toContain('publish: cdk8s-graceful-shutdown would go to the public registry https://registry.npmjs.org/');
+  expect(refused.stderr).not.toContain('npm notice');
+  // A scope mapped to an internal registry is not refused (it fails here only because --offline sends nothing).
+  const scoped = publish({ 'NPM_PACKAGE_NAME': '@acme/cdk8s-graceful-shutdown', 'npm_config_@acme:registry': 'http://127.0.0.1:9/' });
+  expect(scoped.stderr).toContain('publish: @acme/cdk8s-graceful-shutdown to http://127.0.0.1:9/');
 });

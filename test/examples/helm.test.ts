@@ -122,6 +122,17 @@ test('two releases render disjoint names, and each one\'s selectors and referenc
   }
 });
 
+test('two long release names that share their first characters still render disjoint names, each a DNS label', () => {
+  // Helm allows 53 characters; a cut alone would leave both as `production-frontend-...`.
+  const a = render('production-frontend-blue-green-canary-a');
+  const b = render('production-frontend-blue-green-canary-b');
+  const namesA = new Set(a.map(key));
+  expect(b.map(key).filter(k => namesA.has(k))).toEqual([]);
+  for (const o of [...a, ...b]) expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  // A release name that fits is used whole, with no hash.
+  expect(render('blue').every(o => o.metadata.name.startsWith('blue-') && !/^blue-[0-9a-f]{5}-/.test(o.metadata.name))).toBe(true);
+});
+
 test('--set of one image changes that image and nothing else', () => {
   const leaves = (v: any, at: string, out: Map<string, unknown>) => {
     if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(x, `${at}.${k}`, out);

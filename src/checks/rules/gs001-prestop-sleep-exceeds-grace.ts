@@ -3,11 +3,12 @@ import { objectRef, preStopWait } from '../workload';
 import { describeHook, fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS001; docs/checks.md's rules table is generated from this definition. */
 export const GS001 = defineRule({
   id: 'GS001',
   name: 'prestop-sleep-exceeds-grace',
   level: CheckLevel.ERROR,
-  summary: 'A preStop\'s fixed wait (sleep action, `sleep N`, `sleep $VAR` with VAR from the container\'s env, `sleep infinity`, `timeout N sleep M`, also inside `sh -c "...; sleep 30"`, summed) is not below `terminationGracePeriodSeconds` (30 when unset).',
+  summary: 'A preStop\'s fixed wait (sleep action, `sleep N`, `sleep $VAR` with VAR from the container\'s env, `sleep ${VAR:-45}` when VAR is not set, `sleep infinity`, `timeout N sleep M`, also inside `sh -c "...; sleep 30"`, summed) is not below `terminationGracePeriodSeconds` (30 when unset).',
   explanation: 'The grace period counts from the moment the pod is marked terminating, preStop included. A preStop that sleeps as long as the grace period (or longer) is killed before the container ever gets its stop signal, so the application never shuts down gracefully. The API server rejects a sleep action that is not below the grace period; an exec `sleep` is not checked by anyone.',
   fix: 'Raise terminationGracePeriodSeconds to the preStop wait plus the application\'s drain time plus a margin, or shorten the sleep.',
   check: t => running(t).flatMap(c => {

@@ -3,6 +3,7 @@ import { istioInfo, objectRef } from '../workload';
 import { grace, graceToSet } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS002; docs/checks.md's rules table is generated from this definition. */
 export const GS002 = defineRule({
   id: 'GS002',
   name: 'istio-drain-not-below-grace',

@@ -3,6 +3,7 @@ import { containersOf, istioInfo, objectRef, preStopWait } from '../workload';
 import { fmt, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS003; docs/checks.md's rules table is generated from this definition. */
 export const GS003 = defineRule({
   id: 'GS003',
   name: 'istio-sidecar-exits-before-app-wait',

@@ -3,6 +3,7 @@ import { istioInfo, objectRef } from '../workload';
 import { fmt, grace, graceToSet } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS004; docs/checks.md's rules table is generated from this definition. */
 export const GS004 = defineRule({
   id: 'GS004',
   name: 'exit-on-zero-unbounded',

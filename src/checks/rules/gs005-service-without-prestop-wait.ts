@@ -3,6 +3,7 @@ import { objectRef, preStopWait } from '../workload';
 import { running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS005; docs/checks.md's rules table is generated from this definition. */
 export const GS005 = defineRule({
   id: 'GS005',
   name: 'service-without-prestop-wait',

@@ -5,6 +5,7 @@ import { defineRule } from './rule';
 
 const FILE_TEST = /(?:\bcat|\btest\s+-[efsr]|\[\s+-[efsr]|\bls|\bstat)\s+["']?(\/[^\s"';\]]+)/;
 
+/** Built-in rule GS006; docs/checks.md's rules table is generated from this definition. */
 export const GS006 = defineRule({
   id: 'GS006',
   name: 'readiness-file-wait-too-short',

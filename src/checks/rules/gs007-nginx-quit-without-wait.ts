@@ -3,6 +3,7 @@ import { objectRef } from '../workload';
 import { running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS007; docs/checks.md's rules table is generated from this definition. */
 export const GS007 = defineRule({
   id: 'GS007',
   name: 'nginx-quit-without-wait',

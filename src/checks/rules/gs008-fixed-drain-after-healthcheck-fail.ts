@@ -3,6 +3,7 @@ import { objectRef } from '../workload';
 import { fmt, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS008; docs/checks.md's rules table is generated from this definition. */
 export const GS008 = defineRule({
   id: 'GS008',
   name: 'fixed-drain-after-healthcheck-fail',

@@ -4,6 +4,7 @@ import { objectRef } from '../workload';
 import { running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS009; docs/checks.md's rules table is generated from this definition. */
 export const GS009 = defineRule({
   id: 'GS009',
   name: 'stats-unreachable-read-as-zero',

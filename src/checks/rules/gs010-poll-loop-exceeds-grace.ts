@@ -3,6 +3,7 @@ import { objectRef, preStopWait } from '../workload';
 import { describeLoop, fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS010; docs/checks.md's rules table is generated from this definition. */
 export const GS010 = defineRule({
   id: 'GS010',
   name: 'poll-loop-exceeds-grace',

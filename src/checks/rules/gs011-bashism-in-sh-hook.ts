@@ -4,6 +4,7 @@ import { objectRef } from '../workload';
 import { hooks, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS011; docs/checks.md's rules table is generated from this definition. */
 export const GS011 = defineRule({
   id: 'GS011',
   name: 'bashism-in-sh-hook',

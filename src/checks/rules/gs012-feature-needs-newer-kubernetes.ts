@@ -11,6 +11,7 @@ import { defineRule } from './rule';
  */
 export const DEFAULT_KUBERNETES_VERSION = '1.33';
 
+/** Built-in rule GS012; docs/checks.md's rules table is generated from this definition. */
 export const GS012 = defineRule({
   id: 'GS012',
   name: 'feature-needs-newer-kubernetes',

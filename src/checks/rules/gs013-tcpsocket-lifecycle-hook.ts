@@ -3,6 +3,7 @@ import { containersOf, objectRef } from '../workload';
 import { hooks } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS013; docs/checks.md's rules table is generated from this definition. */
 export const GS013 = defineRule({
   id: 'GS013',
   name: 'tcpsocket-lifecycle-hook',

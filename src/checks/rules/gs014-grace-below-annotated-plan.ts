@@ -4,6 +4,7 @@ import { objectRef } from '../workload';
 import { annotatedPlanOf, grace } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS014; docs/checks.md's rules table is generated from this definition. */
 export const GS014 = defineRule({
   id: 'GS014',
   name: 'grace-below-annotated-plan',

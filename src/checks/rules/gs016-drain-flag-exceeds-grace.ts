@@ -3,6 +3,7 @@ import { envoyDrainSettings, objectRef } from '../workload';
 import { fmt, grace, graceToSet, running } from './helpers';
 import { defineRule } from './rule';
 
+/** Built-in rule GS016; docs/checks.md's rules table is generated from this definition. */
 export const GS016 = defineRule({
   id: 'GS016',
   name: 'drain-flag-exceeds-grace',

@@ -7,8 +7,10 @@ import { PodTemplateTarget } from '../model';
 import { ShellLoop } from '../shell';
 import { ContainerInfo, containersOf, HookInfo } from '../workload';
 
+/** Seconds as the messages print them (`45s`, `1.5s`, `forever`). */
 export const fmt = (s: number) => (Number.isFinite(s) ? `${Number(s.toFixed(3))}s` : 'forever');
 
+/** The grace period as the messages name it, saying when it is Kubernetes' default. */
 export function grace(t: PodTemplateTarget): string {
   return `terminationGracePeriodSeconds ${t.gracePeriodSeconds}${t.gracePeriodExplicit ? '' : ' (the Kubernetes default; the pod does not set it)'}`;
 }
@@ -18,10 +20,12 @@ export function running(t: PodTemplateTarget): ContainerInfo[] {
   return containersOf(t).filter(c => !c.initContainer || c.nativeSidecar);
 }
 
+/** A container's lifecycle hooks by name, for rules that check both. */
 export function hooks(c: ContainerInfo): Array<[string, HookInfo]> {
   return [['preStop', c.preStop], ['postStart', c.postStart]];
 }
 
+/** A hook in a few words for messages (`sh -c script`, `httpGet /drain:8080`). */
 export function describeHook(h: HookInfo): string {
   switch (h.type) {
     case 'sleep': return `the sleep action (${h.sleepSeconds}s)`;
@@ -31,6 +35,7 @@ export function describeHook(h: HookInfo): string {
   }
 }
 
+/** How a loop is bounded, in a few words for messages. */
 export function describeLoop(l: ShellLoop): string {
   if (l.deadlineSeconds !== undefined && l.boundSeconds === l.deadlineSeconds) return `a loop bounded by a ${fmt(l.deadlineSeconds)} deadline`;
   if (l.iterations !== undefined) return `${l.iterations} × ${fmt(l.perIterationSeconds)} = ${fmt(l.boundSeconds ?? 0)} of polling`;

@@ -11,6 +11,7 @@ export interface RuleDefinition {
   readonly id: string;
   /** Short kebab-case name. */
   readonly name: string;
+  /** The level of its findings, unless a finding sets its own. */
   readonly level: CheckLevel;
   /** One sentence: what the rule finds (the docs table's "What it finds"). */
   readonly summary: string;
@@ -30,7 +31,9 @@ export interface RuleDefinition {
 
 /** A built-in rule: the data, readable by the docs generator, and the check. */
 export interface BuiltInRule extends ICheckRule {
+  /** One sentence: what the rule finds. */
   readonly summary: string;
+  /** The rule reports only pods a Service selects. */
   readonly readsServices: boolean;
 }
 

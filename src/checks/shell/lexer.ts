@@ -18,20 +18,25 @@ export interface ShellCommand {
   readonly index: number;
   /** 1-based line in the script. */
   readonly line: number;
+  /**
+   * Ended by a single `&`: run in the background, so the script does not wait for it.
+   * @default false
+   */
+  readonly background?: boolean;
 }
 
 const KEYWORDS = new Set(['do', 'then', 'else', 'if', 'elif', '{', '!', '(', 'time', 'exec']);
 
 /** Splits a script into simple commands; quotes and `$( )` nest, comments are dropped. */
 export function splitCommands(script: string): ShellCommand[] {
-  const raw: Array<{ text: string; line: number }> = [];
+  const raw: Array<{ text: string; line: number; background?: boolean }> = [];
   let cur = '';
   let curLine = 1;
   let line = 1;
   let quote: '\'' | '"' | '`' | undefined;
   let parens = 0;
-  const push = () => {
-    if (cur.trim()) raw.push({ text: cur.trim(), line: curLine });
+  const push = (background = false) => {
+    if (cur.trim()) raw.push({ text: cur.trim(), line: curLine, ...(background ? { background } : {}) });
     cur = '';
   };
   for (let i = 0; i < script.length; i++) {
@@ -69,8 +74,9 @@ export function splitCommands(script: string): ShellCommand[] {
     if (c === '(') parens++;
     if (c === ')' && parens > 0) parens--;
     if (parens === 0 && (c === ';' || c === '\n' || c === '|' || (c === '&' && script[i + 1] !== '>' && script[i - 1] !== '>'))) {
-      push();
-      if ((c === '|' || c === '&' || c === ';') && script[i + 1] === c) i++;
+      const doubled = (c === '|' || c === '&' || c === ';') && script[i + 1] === c;
+      push(c === '&' && !doubled);
+      if (doubled) i++;
       continue;
     }
     cur += c;
@@ -89,7 +95,7 @@ export function splitCommands(script: string): ShellCommand[] {
       out.push({ text: words.join(' '), head, words, depth, index: out.length, line: r.line });
       continue;
     }
-    out.push({ text: words.join(' '), head, words, depth, index: out.length, line: r.line });
+    out.push({ text: words.join(' '), head, words, depth, index: out.length, line: r.line, ...(r.background ? { background: true } : {}) });
     if (head === 'while' || head === 'until' || head === 'for') depth++;
   }
   return out;
