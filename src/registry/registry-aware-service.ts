@@ -9,7 +9,7 @@ import { SecretEnv } from './internal';
 import { fileExistsProbe } from './probes';
 import { AppWait, DeregistrationPlacement, RegistryAwareServiceProps, SIDECAR_NAME, SIGNAL_DIR } from './service-props';
 import { renderTriggerCgi, TRIGGER_DIR, TRIGGER_PATH, TRIGGER_SCRIPT, triggerCommand } from './trigger';
-import { DerivationCache } from '../core';
+import { DerivationCache, RUNTIME_PLACEHOLDERS } from '../core';
 import { withConstructPath } from '../workload/errors';
 
 /**
@@ -151,9 +151,10 @@ export class RegistryAwareService extends Construct {
 
   private envFor(secrets: SecretEnv[], runtime: Set<string>): { [name: string]: kplus.EnvValue } {
     const env: { [name: string]: kplus.EnvValue } = {};
-    if (runtime.has('POD_IP')) env.POD_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP);
-    if (runtime.has('HOST_IP')) env.HOST_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP);
-    if (runtime.has('POD_NAME')) env.POD_NAME = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME);
+    // The placeholders user strings may name, each from its downward-API field (one list, src/core).
+    for (const p of RUNTIME_PLACEHOLDERS) {
+      if (runtime.has(p.name)) env[p.name] = kplus.EnvValue.fromFieldRef(p.fieldPath as kplus.EnvFieldPaths);
+    }
     const imported = new Map<string, kplus.ISecret>();
     for (const s of secrets) {
       let secret = s.secret.secret;
