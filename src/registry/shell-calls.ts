@@ -322,16 +322,24 @@ export function callsProbe(description: string, calls: ShellCall[], ctx: ProbeCo
   return probe(description, lines, `reg.calls.${tag}`);
 }
 
+/**
+ * Asks the presence check and records its answer in `gs_reg_gone`: yes, no, or "unknown (why)"
+ * when the check cannot tell, which also fails the probe (an unknown is never read as gone).
+ */
+const RECORD_GONE = [
+  'if gs_reg_present; then',
+  '  if [ "$gs_count" = 0 ]; then gs_reg_gone=yes; else gs_reg_gone=no; fi',
+  '  return 0',
+  'fi',
+  'gs_reg_gone="unknown ($gs_why)"',
+  'return 1',
+];
+
 /** The confirmation: the presence check, recording `gs_reg_gone`. */
 export function confirmProbe(ctx: ProbeContext, endSeconds: number): IPollProbe {
   return probe(ctx.presence.description, [
     ...prelude(endSeconds, ctx, false),
-    'if gs_reg_present; then',
-    '  if [ "$gs_count" = 0 ]; then gs_reg_gone=yes; else gs_reg_gone=no; fi',
-    '  return 0',
-    'fi',
-    'gs_reg_gone="unknown ($gs_why)"',
-    'return 1',
+    ...RECORD_GONE,
   ], 'reg.confirm');
 }
 
@@ -350,12 +358,7 @@ export function forceRemoveProbe(removal: ShellCall[], ctx: ProbeContext, endSec
   return probe(`instance still registered after the force-remove (${ctx.presence.description})`, [
     ...prelude(endSeconds, ctx, false),
     ...removeLines(removal, ctx, 'rm'),
-    'if gs_reg_present; then',
-    '  if [ "$gs_count" = 0 ]; then gs_reg_gone=yes; else gs_reg_gone=no; fi',
-    '  return 0',
-    'fi',
-    'gs_reg_gone="unknown ($gs_why)"',
-    'return 1',
+    ...RECORD_GONE,
   ], 'reg.forceRemove');
 }
 
