@@ -42,6 +42,28 @@ function authLines(needsAuth: boolean): string[] {
   ] : [];
 }
 
+/**
+ * The start of both Nacos checks: this pod's IP, the token, `GET url` (`what` names it in `gs_why`);
+ * an answer other than 2xx (or one of `earlierCases`, `case` arms tried first) is "cannot tell";
+ * a 2xx body is left flattened in `gs_reg_b`.
+ */
+function nacosAnswerLines(
+  o: { readonly headers: HttpHeader[]; readonly needsAuth: boolean; readonly timeoutSeconds: number },
+  url: ShellWord, what: string, earlierCases: string[] = [],
+): string[] {
+  return [
+    ...POD_IP_SET,
+    ...authLines(o.needsAuth),
+    ...getLines(url, o.headers, o.timeoutSeconds, what),
+    'case $gs_reg_code in',
+    ...earlierCases,
+    '  2??) ;;',
+    `  *) gs_why="the ${what} answered HTTP $gs_reg_code"; return 1 ;;`,
+    'esac',
+    ...FLATTEN,
+  ];
+}
+
 /** Options of {@link nacosListPresence}. @internal */
 export interface NacosListOptions {
   /** `GET .../v1/ns/instance/list?...` or `.../v2/ns/instance/list?...` */
@@ -68,14 +90,7 @@ export function nacosListPresence(o: NacosListOptions): PresenceCheck {
     description: o.description,
     needsAuth: o.needsAuth,
     body: [
-      ...POD_IP_SET,
-      ...authLines(o.needsAuth),
-      ...getLines(o.listUrl, o.headers, o.timeoutSeconds, 'instance list'),
-      'case $gs_reg_code in',
-      '  2??) ;;',
-      '  *) gs_why="the instance list answered HTTP $gs_reg_code"; return 1 ;;',
-      'esac',
-      ...FLATTEN,
+      ...nacosAnswerLines(o, o.listUrl, 'instance list'),
       'case $gs_reg_b in',
       '  *\'"hosts":[\'*) ;;',
       "  *) gs_why='the instance list answer has no hosts list'; return 1 ;;",
@@ -121,15 +136,7 @@ export function nacosV3Presence(o: NacosDetailOptions): PresenceCheck {
     description: o.description,
     needsAuth: o.needsAuth,
     body: [
-      ...POD_IP_SET,
-      ...authLines(o.needsAuth),
-      ...getLines(o.url, o.headers, o.timeoutSeconds, 'instance detail'),
-      'case $gs_reg_code in',
-      '  404) gs_count=0; return 0 ;;',
-      '  2??) ;;',
-      '  *) gs_why="the instance detail answered HTTP $gs_reg_code"; return 1 ;;',
-      'esac',
-      ...FLATTEN,
+      ...nacosAnswerLines(o, o.url, 'instance detail', ['  404) gs_count=0; return 0 ;;']),
       'case $gs_reg_b in',
       '  *\'"enabled":false\'*) gs_count=0 ;;',
       '  *\'"enabled":true\'*) gs_count=1 ;;',
