@@ -1,23 +1,14 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
+import { validationErrorOf } from './helpers';
 import {
   Confirmation, HttpMethod, NacosApiVersion, OfflineEndpoint, Registry, RegistryAwareService, RegistrySecret,
 } from '../../src';
-import { PLACEHOLDER_NAMES, ValidationError } from '../../src/core';
+import { PLACEHOLDER_NAMES } from '../../src/core';
 
 // Every bad registry option fails where it is given with a ValidationError: the property (the
 // factory and the option), the value as given, and a fix; inside a RegistryAwareService also the
 // construct path. Plain JavaScript callers reach these too (no type checker stops them).
-
-function errorOf(make: () => unknown): ValidationError {
-  try {
-    make();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return e as ValidationError;
-  }
-  throw new Error('no error was thrown');
-}
 
 const js = (o: unknown): any => o;
 const nacos = { serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080 };
@@ -39,7 +30,7 @@ test.each([
   ['RegistrySecret.fromSecretName name', () => RegistrySecret.fromSecretName('Bad_Name', 'k'), 'Bad_Name', /Kubernetes object name.*'nacos-cred'/],
   ['RegistrySecret key', () => RegistrySecret.fromSecretName('cred', 'a b'), 'a b', /Secret data key/],
 ])('%s: a ValidationError with the property, the value and the fix', (property, make, value, fix) => {
-  const e = errorOf(make as () => unknown);
+  const e = validationErrorOf(make as () => unknown);
   expect(e.property).toBe(property);
   expect(e.value).toEqual(value);
   if (typeof fix === 'string') expect(e.fix).toBe(fix);
@@ -50,10 +41,10 @@ test.each([
 test('inside a RegistryAwareService: the construct path too, for props plain JavaScript leaves out', () => {
   const chart = Testing.chart();
   const registry = Registry.nacos(nacos);
-  const noImage = errorOf(() => new RegistryAwareService(chart, 'svc', js({ registry, app: {} })));
+  const noImage = validationErrorOf(() => new RegistryAwareService(chart, 'svc', js({ registry, app: {} })));
   expect([noImage.constructPath, noImage.property, noImage.value]).toEqual(['test/svc', 'app.image', undefined]);
   expect(noImage.message).toMatch(/^test\/svc: app\.image \(missing\) is required: give the app container's image/);
-  const noRegistry = errorOf(() => new RegistryAwareService(chart, 'svc2', js({ app: { image: 'a:1' } })));
+  const noRegistry = validationErrorOf(() => new RegistryAwareService(chart, 'svc2', js({ app: { image: 'a:1' } })));
   expect([noRegistry.constructPath, noRegistry.property]).toEqual(['test/svc2', 'registry']);
   expect(noRegistry.fix).toMatch(/Registry\.nacos\(\.\.\.\)/);
 });
@@ -72,7 +63,7 @@ test('an unsupported ${NAME} in any user string of any factory names that option
     fc.constantFrom(...options),
     fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/).filter(n => !PLACEHOLDER_NAMES.includes(n)),
     ([property, make], name) => {
-      const e = errorOf(() => make(`\${${name}}`));
+      const e = validationErrorOf(() => make(`\${${name}}`));
       expect(e.property).toBe(property);
       expect(String(e.value)).toContain(`\${${name}}`);
       expect(e.fix).toContain(`names \${${name}}, which is never set at run time`);

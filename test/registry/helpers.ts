@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { NacosAuth, OfflineEndpoint, Registry, RegistryShutdownOptions, RegistrySecret } from '../../src';
 import { FakeServer } from './fakes/fake-server';
+import { ValidationError } from '../../src/core';
 import { deregistrationScript, registryPlan, registryTimings } from '../../src/registry/deregistration';
 import { requireTool } from '../script/run-script';
 
@@ -24,6 +25,17 @@ export function scriptFor(registry: Registry, offline?: OfflineEndpoint, options
   const plan = registryPlan(registry, offline, timings, doneFile !== undefined, options.terminationGracePeriod);
   const script = deregistrationScript({ registry, offline, plan, timings, doneFile });
   return { plan, script, text: script.render() };
+}
+
+/** The ValidationError `make` throws; fails the test when it throws anything else or nothing. */
+export function validationErrorOf(make: () => unknown): ValidationError {
+  try {
+    make();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('no error was thrown');
 }
 
 /** The index of the first message matching `re`; fails the test with the log when there is none. */

@@ -4,9 +4,9 @@ import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
+import { validationErrorOf } from './helpers';
 import { RegistryChart } from '../../examples/registry';
 import { AppWait, Confirmation, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
-import { ValidationError } from '../../src/core';
 import { runScript } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -18,17 +18,6 @@ const nacos = (extra: Partial<Parameters<typeof Registry.nacos>[0]> = {}) => Reg
   clearConfigUrl: 'http://soa-admin.soa/admin/config/${POD_IP}',
   ...extra,
 });
-
-/** The ValidationError `make` throws; fails the test when it throws anything else or nothing. */
-function validationErrorOf(make: () => unknown): ValidationError {
-  try {
-    make();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return e as ValidationError;
-  }
-  throw new Error('no error was thrown');
-}
 
 /** Asserts a ValidationError's parts: construct path (when built in a chart), property, value, fix. */
 function expectError(make: () => unknown, parts: { path?: string; property: string; value: unknown; fix: RegExp | string }): void {
