@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import { canUnsharePid, exitAfterSigterm, startAsPid1, until } from './pid1';
-import { AppWait, DeregistrationPlacement, GracefulEnvoyGateway, KubernetesVersion, Registry, RegistryAwareService } from '../../src';
+import { registrySidecarContainer } from './registry-cases';
+import { AppWait, GracefulEnvoyGateway, KubernetesVersion } from '../../src';
 import { DRAIN_MANAGER_WWW } from '../../src/envoy/drain-manager';
 import { TRIGGER_WWW } from '../../src/registry/trigger';
 import { makeBinDir, requireTool } from '../script/run-script';
@@ -44,19 +45,7 @@ function envoyDrainManager(version: KubernetesVersion, port: number): AddedConta
 }
 
 function registrySidecar(wait: AppWait, version: KubernetesVersion, port: number): AddedContainer {
-  const chart = Testing.chart();
-  new RegistryAwareService(chart, 'svc', {
-    registry: Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'svc', port: 8080 }),
-    app: { image: 'svc:1', portNumber: 8080 },
-    placement: DeregistrationPlacement.SIDECAR,
-    appWait: wait,
-    sidecarImage: 'busybox:1.36',
-    kubernetesVersion: version,
-    ...(wait === AppWait.HTTP_GET ? { triggerPort: port } : {}),
-  });
-  const dep = only(synthValid(chart), 'Deployment');
-  const spec = dep.spec.template.spec;
-  const c = [...(spec.initContainers ?? []), ...spec.containers].find((x: any) => x.name !== 'svc' && x.image === 'busybox:1.36');
+  const c = registrySidecarContainer(wait, version, port);
   return {
     what: `registry sidecar ${wait} (${version})`,
     command: [...(c.command ?? []), ...(c.args ?? [])],

@@ -171,9 +171,8 @@ export async function runRegistryTriggerHold(c: RegistryCase, cgiDelayMs: number
   }
 }
 
-/** The registry sidecar's command as PID 1 (HTTP_GET: httpd; DONE_FILE: a sleeping shell): invariant 4. */
-export async function runRegistrySidecarPid1(wait: AppWait, version: KubernetesVersion): Promise<RunReport> {
-  const port = await freePort();
+/** The synthesized registry sidecar (busybox image) of a SIDECAR service; `port` is its trigger port under HTTP_GET. */
+export function registrySidecarContainer(wait: AppWait, version: KubernetesVersion, port: number): any {
   const chart = Testing.chart();
   new RegistryAwareService(chart, 'svc', {
     registry: Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'svc', port: 8080 }),
@@ -184,7 +183,13 @@ export async function runRegistrySidecarPid1(wait: AppWait, version: KubernetesV
     kubernetesVersion: version,
     ...(wait === AppWait.HTTP_GET ? { triggerPort: port } : {}),
   });
-  const c = containerOf(only(synthValid(chart), 'Deployment'), 'registry-deregister');
+  return containerOf(only(synthValid(chart), 'Deployment'), 'registry-deregister');
+}
+
+/** The registry sidecar's command as PID 1 (HTTP_GET: httpd; DONE_FILE: a sleeping shell): invariant 4. */
+export async function runRegistrySidecarPid1(wait: AppWait, version: KubernetesVersion): Promise<RunReport> {
+  const port = await freePort();
+  const c = registrySidecarContainer(wait, version, port);
   const http = wait === AppWait.HTTP_GET;
   return runContainerAsPid1('registry-sidecar-pid1', `${wait} ${version}`, c, { documentRoot: http ? TRIGGER_WWW : undefined, port: http ? port : undefined });
 }
