@@ -11,12 +11,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { mtimeMs, RunReport, runChecked } from './harness';
+import { RunReport, runChecked, runHoldWithCgi } from './harness';
 import { runContainerAsPid1 } from './pid1';
 import { DrainListenersMode, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, KubernetesVersion } from '../../src';
 import { DRAIN_MANAGER_WWW } from '../../src/envoy/drain-manager';
 import { FakeEnvoyAdmin, Garbage } from '../envoy/fake-envoy-admin';
-import { HttpToolChoice, runScript, SHELLS, ShellName } from '../script/run-script';
+import { HttpToolChoice, SHELLS, ShellName } from '../script/run-script';
 import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -183,33 +183,24 @@ export async function runDrainManagerHold(c: EnvoyCase, cgiDelayMs: number): Pro
     const gw = new GracefulEnvoyGateway(chart, 'gw', gatewayProps(c, admin.port, {
       drainManager: {}, kubernetesVersion: KubernetesVersion.V1_28, stopTimeout: Duration.seconds(2),
     }));
-    const objects = synthValid(chart);
-    const cm = objects.find(o => o.kind === 'ConfigMap' && o.data['drain.sh']);
-    const relocate = (s: string) => s.split('/run/drain-manager').join(`${dir}/state`).split('/drain-manager/').join(`${dir}/dm/`);
-    fs.mkdirSync(`${dir}/dm`, { recursive: true });
-    fs.mkdirSync(`${dir}/state`);
-    fs.writeFileSync(`${dir}/dm/drain.sh`, cm.data['drain.sh'], { mode: 0o555 });
-    const hold = relocate(preStopScript(containerOf(only(objects, 'Deployment'), 'drain-manager')));
     await arrange(admin, c.fault);
-    const grace = gw.plan.terminationGracePeriodSeconds;
-    const holdRun = runChecked(hold, { shell: c.shell, graceSeconds: grace });
-    await new Promise(r => setTimeout(r, cgiDelayMs));
-    const cgiRun = runScript(relocate(cm.data['drain.cgi']), { shell: c.shell, withPath: { http: c.http }, timeoutMs: grace * 1000 + 5000 });
-    const [h, cgi] = await Promise.all([holdRun, cgiRun]);
-    const violations = [...h.violations];
-    const holdEnd = h.spawnedAt + h.r.elapsedMs;
-    const marker = mtimeMs(`${dir}/state/done`);
-    if (!cgi.stdout.includes('drained')) violations.push(`the CGI did not answer: ${cgi.stdout.slice(0, 100)}`);
-    if (marker === undefined) violations.push('invariant 5: the drain wrote no done marker');
-    else if (holdEnd < marker) violations.push(`invariant 5: the hold returned ${Math.round(marker - holdEnd)}ms before the drain ended`);
-    return {
+    return await runHoldWithCgi({
+      objects: synthValid(chart),
+      name: 'drain',
+      sidecar: 'drain-manager',
+      scriptDir: '/drain-manager',
+      stateDir: '/run/drain-manager',
+      answer: 'drained',
+      work: 'the drain',
+    }, {
       placement: 'envoy-drain-manager-hold',
       label: `${label(c)} cgiDelay=${cgiDelayMs}ms`,
-      checked: [1, 5],
-      violations,
-      deadlineMarginMs: h.marginMs,
-      holdAfterMs: marker === undefined ? undefined : holdEnd - marker,
-    };
+      shell: c.shell,
+      http: c.http,
+      graceSeconds: gw.plan.terminationGracePeriodSeconds,
+      cgiDelayMs,
+      dir,
+    });
   } finally {
     await admin.close();
     fs.rmSync(dir, { recursive: true, force: true });

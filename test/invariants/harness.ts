@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import { HttpToolChoice, runScript, ScriptResult, ShellName } from '../script/run-script';
+import { containerOf, only, preStopScript } from '../util/synth';
 
 export type InvariantId = 1 | 2 | 3 | 4 | 5;
 
@@ -128,4 +129,74 @@ export function mtimeMs(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A hook sidecar's hold and the work it holds: the sidecar's preStop waits for a done marker that
+ * a CGI-started script (`<name>.sh`, run by `<name>.cgi`, both from one ConfigMap) writes when its
+ * work ends.
+ */
+export interface HeldWork {
+  /** The synthesized objects: the Deployment and the ConfigMap. */
+  readonly objects: any[];
+  /** The ConfigMap keys' stem: `<name>.sh` and `<name>.cgi`. */
+  readonly name: string;
+  /** The container whose preStop is the hold. */
+  readonly sidecar: string;
+  /** Where the pod mounts the ConfigMap (no trailing slash). */
+  readonly scriptDir: string;
+  /** Where the script writes its done marker (`<stateDir>/done`). */
+  readonly stateDir: string;
+  /** What the CGI prints when it started the work. */
+  readonly answer: string;
+  /** The work in a violation message, e.g. "the drain". */
+  readonly work: string;
+}
+
+/** How {@link runHoldWithCgi} runs. */
+export interface HoldRunOptions {
+  readonly placement: string;
+  readonly label: string;
+  readonly shell: ShellName;
+  readonly http: HttpToolChoice;
+  readonly graceSeconds: number;
+  /** How long after the hold the CGI starts (the kubelet's httpGet reaches the sidecar late). */
+  readonly cgiDelayMs: number;
+  readonly cgiEnv?: Record<string, string>;
+  /** A temp dir standing in for the mounts. */
+  readonly dir: string;
+}
+
+/**
+ * Runs the hold and, `cgiDelayMs` later, the CGI, both for real, with the pod's paths moved under
+ * `dir`: invariant 1 on the hold, invariant 5 (the hold returns only after the done marker).
+ */
+export async function runHoldWithCgi(w: HeldWork, o: HoldRunOptions): Promise<RunReport> {
+  const { dir } = o;
+  const cm = w.objects.find(x => x.kind === 'ConfigMap' && x.data?.[`${w.name}.cgi`]);
+  const relocate = (s: string) => s.split(w.stateDir).join(`${dir}/state`).split(`${w.scriptDir}/`).join(`${dir}/scripts/`);
+  fs.mkdirSync(`${dir}/scripts`, { recursive: true });
+  fs.mkdirSync(`${dir}/state`);
+  fs.writeFileSync(`${dir}/scripts/${w.name}.sh`, cm.data[`${w.name}.sh`], { mode: 0o555 });
+  const hold = relocate(preStopScript(containerOf(only(w.objects, 'Deployment'), w.sidecar)));
+  const holdRun = runChecked(hold, { shell: o.shell, graceSeconds: o.graceSeconds });
+  await new Promise(r => setTimeout(r, o.cgiDelayMs));
+  const cgiRun = runScript(relocate(cm.data[`${w.name}.cgi`]), {
+    shell: o.shell, withPath: { http: o.http }, timeoutMs: o.graceSeconds * 1000 + 5000, env: o.cgiEnv,
+  });
+  const [h, cgi] = await Promise.all([holdRun, cgiRun]);
+  const violations = [...h.violations];
+  const holdEnd = h.spawnedAt + h.r.elapsedMs;
+  const marker = mtimeMs(`${dir}/state/done`);
+  if (!cgi.stdout.includes(w.answer)) violations.push(`the CGI did not answer: ${cgi.stdout.slice(0, 100)}`);
+  if (marker === undefined) violations.push(`invariant 5: ${w.work} wrote no done marker`);
+  else if (holdEnd < marker) violations.push(`invariant 5: the hold returned ${Math.round(marker - holdEnd)}ms before ${w.work} ended`);
+  return {
+    placement: o.placement,
+    label: o.label,
+    checked: [1, 5],
+    violations,
+    deadlineMarginMs: h.marginMs,
+    holdAfterMs: marker === undefined ? undefined : holdEnd - marker,
+  };
 }

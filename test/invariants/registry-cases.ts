@@ -13,17 +13,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { mtimeMs, RunReport, runChecked } from './harness';
+import { RunReport, runChecked, runHoldWithCgi } from './harness';
 import { runContainerAsPid1 } from './pid1';
 import { AppWait, DeregistrationPlacement, KubernetesVersion, Registry, RegistryAwareService } from '../../src';
-import { SIGNAL_DIR } from '../../src/registry/service-props';
+import { SIDECAR_NAME, SIGNAL_DIR } from '../../src/registry/service-props';
 import { TRIGGER_DIR, TRIGGER_WWW } from '../../src/registry/trigger';
 import { Mode } from '../registry/fakes/fake-server';
 import { FakeNacos } from '../registry/fakes/nacos';
 import { POD_IP, scriptFor, SHORT, sleepRecorder } from '../registry/helpers';
-import { HttpToolChoice, runScript, SHELLS, ShellName } from '../script/run-script';
+import { HttpToolChoice, SHELLS, ShellName } from '../script/run-script';
 import { freePort } from '../util/free-port';
-import { containerOf, only, preStopScript, synthValid } from '../util/synth';
+import { containerOf, only, synthValid } from '../util/synth';
 
 type RouteFault = Mode | 'recovering';
 
@@ -137,33 +137,24 @@ export async function runRegistryTriggerHold(c: RegistryCase, cgiDelayMs: number
       rpcTimeout: Duration.seconds(c.rpcTimeoutS),
       confirmTimeout: Duration.seconds(c.confirmTimeoutS),
     });
-    const objects = synthValid(chart);
-    const cm = objects.find(o => o.kind === 'ConfigMap' && o.data['deregister.cgi']);
-    const relocate = (s: string) => s.split(SIGNAL_DIR).join(`${dir}/state`).split(`${TRIGGER_DIR}/`).join(`${dir}/trigger/`);
-    fs.mkdirSync(`${dir}/trigger`, { recursive: true });
-    fs.mkdirSync(`${dir}/state`);
-    fs.writeFileSync(`${dir}/trigger/deregister.sh`, cm.data['deregister.sh'], { mode: 0o555 });
-    const sidecar = containerOf(only(objects, 'Deployment'), 'registry-deregister');
-    const hold = relocate(preStopScript(sidecar));
-    const grace = svc.plan.terminationGracePeriodSeconds;
-    const holdRun = runChecked(hold, { shell: c.shell, graceSeconds: grace });
-    await new Promise(r => setTimeout(r, cgiDelayMs));
-    const cgiRun = runScript(relocate(cm.data['deregister.cgi']), { shell: c.shell, withPath: { http: c.http }, timeoutMs: grace * 1000 + 5000, env: { POD_IP } });
-    const [h, cgi] = await Promise.all([holdRun, cgiRun]);
-    const violations = [...h.violations];
-    const holdEnd = h.spawnedAt + h.r.elapsedMs;
-    const marker = mtimeMs(`${dir}/state/done`);
-    if (!cgi.stdout.includes('deregistered')) violations.push(`the CGI did not answer: ${cgi.stdout.slice(0, 100)}`);
-    if (marker === undefined) violations.push('invariant 5: the deregistration wrote no done marker');
-    else if (holdEnd < marker) violations.push(`invariant 5: the hold returned ${Math.round(marker - holdEnd)}ms before the deregistration ended`);
-    return {
+    return await runHoldWithCgi({
+      objects: synthValid(chart),
+      name: 'deregister',
+      sidecar: SIDECAR_NAME,
+      scriptDir: TRIGGER_DIR,
+      stateDir: SIGNAL_DIR,
+      answer: 'deregistered',
+      work: 'the deregistration',
+    }, {
       placement: 'registry-trigger-hold',
       label: `${label(c)} cgiDelay=${cgiDelayMs}ms`,
-      checked: [1, 5],
-      violations,
-      deadlineMarginMs: h.marginMs,
-      holdAfterMs: marker === undefined ? undefined : holdEnd - marker,
-    };
+      shell: c.shell,
+      http: c.http,
+      graceSeconds: svc.plan.terminationGracePeriodSeconds,
+      cgiDelayMs,
+      cgiEnv: { POD_IP },
+      dir,
+    });
   } finally {
     timers.forEach(t => t && clearTimeout(t));
     await nacos.down();
@@ -183,7 +174,7 @@ export function registrySidecarContainer(wait: AppWait, version: KubernetesVersi
     kubernetesVersion: version,
     ...(wait === AppWait.HTTP_GET ? { triggerPort: port } : {}),
   });
-  return containerOf(only(synthValid(chart), 'Deployment'), 'registry-deregister');
+  return containerOf(only(synthValid(chart), 'Deployment'), SIDECAR_NAME);
 }
 
 /** The registry sidecar's command as PID 1 (HTTP_GET: httpd; DONE_FILE: a sleeping shell): invariant 4. */
