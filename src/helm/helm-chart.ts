@@ -185,6 +185,13 @@ function scopedNameExpression(name: string): string {
 }
 
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/**
+ * Kinds whose name is their meaning, not a label: a CRD is named `<plural>.<group>`, an APIService
+ * `<version>.<group>`, and a Namespace is what other objects name in `metadata.namespace`. They keep
+ * their names (two releases share them, as Helm charts shipping CRDs do).
+ */
+const FIXED_NAME_KINDS = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
 const RELEASE_NAME = '{{ .Release.Name | quote }}';
 
 /** Template text stands in the objects as tokens until they are written as YAML. */
@@ -217,7 +224,7 @@ class NameIndex {
   }
 
   public has(kind: string, name: unknown): name is string {
-    return typeof name === 'string' && this.defined.has(`${kind}/${name}`);
+    return typeof name === 'string' && !FIXED_NAME_KINDS.has(kind) && this.defined.has(`${kind}/${name}`);
   }
 }
 
@@ -239,8 +246,7 @@ function scopeObject(o: any, names: NameIndex, placeholders: Placeholders): void
   const scope = (holder: any, key: string, kind: string) => {
     if (holder && names.has(kind, holder[key])) holder[key] = placeholders.add(scopedNameExpression(holder[key]));
   };
-  const original = o.metadata.name;
-  o.metadata.name = placeholders.add(scopedNameExpression(original));
+  if (!FIXED_NAME_KINDS.has(o.kind)) o.metadata.name = placeholders.add(scopedNameExpression(o.metadata.name));
   o.metadata.labels = { ...o.metadata.labels, [INSTANCE_LABEL]: placeholders.add(RELEASE_NAME) };
 
   const template = podTemplateOf(o);
