@@ -4,6 +4,8 @@
 # Without a path: the one tarball in dist/js/ that `npx projen release` (or `npx projen package`) wrote.
 # NPM_PACKAGE_NAME=@acme/cdk8s-graceful-shutdown publishes under that name instead (docs/release.md):
 # the tarball is unpacked, its package.json renamed, and packed again; nothing else changes.
+# An internal library must not land on the public registry by a missing .npmrc: publishing to
+# registry.npmjs.org is refused unless PUBLISH_TO_PUBLIC_NPM=1 (a --dry-run is always allowed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=()
@@ -24,6 +26,16 @@ if [ -z "$tarball" ]; then
   tarball=${found[0]}
 fi
 tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
+name=${NPM_PACKAGE_NAME:-cdk8s-graceful-shutdown}
+registry=$(npm config get registry)
+if [[ $name == @*/* ]]; then
+  scoped=$(npm config get "${name%%/*}:registry")
+  [ "$scoped" != undefined ] && [ -n "$scoped" ] && registry=$scoped
+fi
+if [[ $registry == *registry.npmjs.org* ]] && [[ " ${args[*]-} " != *" --dry-run "* ]] && [ "${PUBLISH_TO_PUBLIC_NPM:-}" != 1 ]; then
+  echo "publish: $name would go to the public registry ($registry): configure your registry in .npmrc (docs/release.md), or set PUBLISH_TO_PUBLIC_NPM=1" >&2
+  exit 1
+fi
 node scripts/check-tarball.js "$tarball"
 if [ -n "${NPM_PACKAGE_NAME:-}" ]; then
   work=$(mktemp -d)
@@ -35,4 +47,5 @@ if [ -n "${NPM_PACKAGE_NAME:-}" ]; then
   tarball="$work/$renamed"
   echo "publish: renamed to $NPM_PACKAGE_NAME ($renamed)" >&2
 fi
-npm publish "${args[@]}" "$tarball"
+echo "publish: $name to $registry" >&2
+npm publish ${args[@]+"${args[@]}"} "$tarball"

@@ -81,3 +81,15 @@ test('the publish command publishes it (dry run, no registry contacted), also un
   expect({ status: scoped.status, out: scoped.stdout }).toEqual({ status: 0, out: expect.stringContaining(`+ @acme/cdk8s-graceful-shutdown@${version}`) });
   expect(scoped.stderr).toMatch(/npm notice total files: 3\d\d/);
 });
+
+test('the publish command refuses the public registry unless asked to', () => {
+  const r = spawnSync('bash', [path.join(root, 'scripts', 'publish.sh'), tarball], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, npm_config_registry: 'https://registry.npmjs.org/', NPM_PACKAGE_NAME: '@acme/cdk8s-graceful-shutdown' },
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('@acme/cdk8s-graceful-shutdown would go to the public registry (https://registry.npmjs.org/)');
+  expect(r.stderr).not.toContain('npm notice');
+});
