@@ -2,35 +2,9 @@
  * Small pure parsers used by the rules. Module-internal: not part of the jsii API.
  */
 import { parse as parseYaml } from 'yaml';
+import { parseGoDuration } from '../plan/go-duration';
 
-const GO_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/**
- * Parses a Go duration (`30s`, `1m30s`, `1.5h`, `500ms`, `0`) into milliseconds, as Istio's
- * `terminationDrainDuration` and `MINIMUM_DRAIN_DURATION` are written. Returns undefined when the
- * text is not a Go duration (Go rejects `30` without a unit, and so do we).
- */
-export function parseGoDuration(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0' || s === '+0' || s === '-0') return 0;
-  const m = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
-  if (!m) return undefined;
-  let total = 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
-  for (let p = re.exec(m[2]); p; p = re.exec(m[2])) {
-    total += parseFloat(p[1]) * GO_UNITS[p[2]];
-  }
-  return m[1] === '-' ? -total : total;
-}
+export { parseGoDuration };
 
 /** What the rules need from Istio's `proxy.istio.io/config` annotation. */
 export interface IstioProxyConfig {

@@ -1,6 +1,6 @@
 import { CheckFinding, CheckLevel, ICheckRule, PodTemplateTarget } from './model';
 import { BUILT_IN_RULES } from './rules';
-import { expandLists, extractObject, ExtractedWorkload, LocatedObject, selectorMatches, toTarget } from './workload';
+import { containersOf, expandLists, extractObject, ExtractedWorkload, LocatedObject, MAX_SCRIPT_BYTES, selectorMatches, toTarget } from './workload';
 
 /** Props of a {@link RulePack}. */
 export interface RulePackProps {
@@ -105,18 +105,7 @@ export class RulePack {
       } else if (r.type === 'workload') {
         workloads.push({ w: r.workload, source: i.source, line: i.line, suppress: suppressed(i.object, r.workload.podTemplate) });
       } else {
-        findings.push({
-          ruleId: READER_RULE_ID,
-          ruleName: 'not-checked',
-          level: CheckLevel.INFO,
-          message: r.reason,
-          fix: 'Nothing to do, unless the object holds a pod template the checks do not know.',
-          kind: r.kind,
-          name: r.name,
-          namespace: r.namespace,
-          source: i.source,
-          line: i.line,
-        });
+        findings.push(this.skipped(r, i));
       }
     }
     for (const { w, source, line, suppress } of workloads) {
@@ -128,9 +117,74 @@ export class RulePack {
     return findings;
   }
 
+  /**
+   * Checks objects as they come, one at a time, and hands each finding to `emit`; nothing of an
+   * object is kept after it was checked except, for rules that depend on whether a Service selects
+   * the pod (`readsServices`), the pod labels and those rules' findings, which are emitted at the
+   * end once every Service was seen. Returns how many objects were read.
+   * @internal
+   */
+  public _checkStream(items: Iterable<LocatedObject>, emit: (f: CheckFinding) => void): number {
+    const services: Array<{ namespace?: string; selector?: Record<string, string> }> = [];
+    const held: Array<{ namespace?: string; labels?: Record<string, string>; findings: CheckFinding[] }> = [];
+    const serviceRules = new Set(this.rules.filter(r => (r as { readsServices?: boolean }).readsServices === true).map(r => r.id));
+    let count = 0;
+    for (const item of items) {
+      for (const object of expandLists(item.object)) {
+        count++;
+        const r = extractObject(object);
+        if (r.type === 'service') {
+          services.push({ namespace: r.namespace, selector: r.selector });
+        } else if (r.type === 'skipped') {
+          emit(this.skipped(r, item));
+        } else {
+          const where = { source: item.source, line: item.line, suppress: suppressed(object, r.workload.podTemplate) };
+          // Rules that read serviceSelected see "selected"; their findings wait for the Services.
+          const found = this.applyRules(toTarget(r.workload, this.kubernetesVersion, serviceRules.size > 0 ? true : undefined), where);
+          const later = found.filter(f => serviceRules.has(f.ruleId));
+          found.filter(f => !serviceRules.has(f.ruleId)).forEach(emit);
+          if (later.length > 0) held.push({ namespace: r.workload.namespace, labels: r.workload.podTemplate.metadata?.labels, findings: later });
+        }
+      }
+    }
+    for (const h of held) {
+      if (services.some(s => (s.namespace ?? '') === (h.namespace ?? '') && selectorMatches(s.selector, h.labels))) h.findings.forEach(emit);
+    }
+    return count;
+  }
+
+  private skipped(r: { kind: string; name: string; namespace?: string; reason: string }, where: { source?: string; line?: number }): CheckFinding {
+    return {
+      ruleId: READER_RULE_ID,
+      ruleName: 'not-checked',
+      level: CheckLevel.INFO,
+      message: r.reason,
+      fix: 'Nothing to do, unless the object holds a pod template the checks do not know.',
+      kind: r.kind,
+      name: r.name,
+      namespace: r.namespace,
+      source: where.source,
+      line: where.line,
+    };
+  }
+
   private applyRules(target: PodTemplateTarget, where: { source?: string; line?: number; suppress?: Set<string> }): CheckFinding[] {
     const out: CheckFinding[] = [];
     const base = { kind: target.kind, name: target.name, namespace: target.namespace, source: where.source, line: where.line };
+    for (const c of containersOf(target)) {
+      for (const [which, h] of [['preStop', c.preStop], ['postStart', c.postStart]] as const) {
+        if (h.unreadBytes === undefined) continue;
+        out.push({
+          ...base,
+          ruleId: READER_RULE_ID,
+          ruleName: 'script-too-large',
+          level: CheckLevel.ERROR,
+          container: c.name,
+          message: `${which} of container "${c.name}" is ${h.unreadBytes} bytes of shell, over the ${MAX_SCRIPT_BYTES} bytes the checks read: it was not checked.`,
+          fix: `Keep lifecycle hook scripts under ${MAX_SCRIPT_BYTES} bytes (ship long scripts in the image or a ConfigMap and run them by path).`,
+        });
+      }
+    }
     for (const rule of this.rules) {
       if (where.suppress?.has(rule.id)) continue;
       let violations;

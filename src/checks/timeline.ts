@@ -5,8 +5,9 @@
 import { Duration } from 'cdk8s';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
 import { PodTemplateTarget } from './model';
-import { ContainerInfo, containersOf, HookInfo, istioInfo, objectRef } from './workload';
-import { PLAN_ANNOTATION } from '../workload/graceful-workload';
+import { ContainerInfo, containersOf, envoyDrainSettings, HookInfo, istioInfo, objectRef } from './workload';
+import { parseGoDuration } from '../plan/go-duration';
+import { decodePlanAnnotation, PLAN_ANNOTATION } from '../plan/plan-annotation';
 
 /** The timeline of one container of a workload. */
 export interface ContainerTimeline {
@@ -16,6 +17,17 @@ export interface ContainerTimeline {
   readonly plan: ShutdownPlan;
   /** Things the plan cannot show, e.g. a preStop that runs past SIGKILL. */
   readonly notes: string[];
+  /** Where the grace period comes from, e.g. `terminationGracePeriodSeconds: 30 (Kubernetes default; the pod does not set it)`. */
+  readonly header: string;
+}
+
+/** The timeline as text: the grace-period line, then the plan's phases and SIGKILL. */
+export function timelineText(t: ContainerTimeline): string {
+  return [t.header, ...t.plan.toString().split('\n').slice(1)].join('\n');
+}
+
+function graceHeader(target: PodTemplateTarget): string {
+  return `terminationGracePeriodSeconds: ${target.gracePeriodSeconds}${target.gracePeriodExplicit ? ' (set in the manifest)' : ' (Kubernetes default; the pod does not set it)'}`;
 }
 
 const short = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
@@ -23,20 +35,18 @@ const short = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n - 3)}...` :
 /** Phases of one preStop, in order, with `undefined` bounds for waits whose bound cannot be read. */
 function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }> {
   const out: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }> = [];
-  if (h.type === 'sleep') {
-    out.push({ kind: PhaseKind.PROPAGATE, name: 'sleep', description: `lifecycle sleep action, ${h.sleepSeconds}s (fixed)`, bound: h.sleepSeconds ?? 0 });
+  if (h.type === 'sleep' && h.sleepSeconds === undefined) {
+    out.push({ kind: PhaseKind.PROPAGATE, name: 'sleep', description: `lifecycle sleep action with seconds: ${h.badSleepSeconds}, not a whole number of seconds: the API server rejects the pod`, bound: 0 });
+  } else if (h.type === 'sleep') {
+    out.push({ kind: PhaseKind.PROPAGATE, name: 'sleep', description: `lifecycle sleep action, ${h.sleepSeconds}s (fixed)`, bound: h.sleepSeconds });
   } else if (h.type === 'httpGet') {
     out.push({ kind: PhaseKind.DRAIN, name: 'http-get', description: `preStop httpGet ${h.httpTarget}: blocks until the handler answers (its bound is not in the manifest)`, bound: undefined });
   } else if (h.type === 'exec' && h.analysis) {
     const a = h.analysis;
-    const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
-    if (!h.shell && a.sleeps.length === 0 && !['nginx', 'kill', 'pkill', 'wget', 'curl', 'rm'].includes(base)) {
-      out.push({ kind: PhaseKind.DRAIN, name: 'exec', description: `preStop \`${short(h.script ?? '')}\` (its bound is not in the manifest)`, bound: undefined });
-      return out;
-    }
     for (const c of a.commands) {
       if (c.depth !== 0 || c.head === 'done') continue;
       const loop = a.loops.find(l => l.startIndex === c.index);
+      const sleep = a.sleeps.find(x => x.index === c.index);
       if (loop) {
         out.push({
           kind: PhaseKind.DRAIN,
@@ -46,15 +56,25 @@ function preStopPhases(h: HookInfo): Array<Omit<ShutdownPhaseProps, 'bound'> & {
           endsEarly: true,
           unbounded: loop.boundSeconds === undefined,
         });
+      } else if (sleep) {
+        const seconds = sleep.seconds;
+        const what = seconds === undefined ? ' (its length is not in the manifest: runs until SIGKILL at most)'
+          : seconds === Infinity ? ' (forever: only SIGKILL ends it)'
+            : `${/\$/.test(c.text) ? ` (${Number(seconds.toFixed(3))}s from the container's env or the script's variables; ` : ' ('}${sleep.endsEarly ? 'at most)' : 'fixed)'}`;
+        out.push({ kind: sleep.endsEarly ? PhaseKind.DRAIN : PhaseKind.PROPAGATE, name: sleep.endsEarly ? 'timeout' : 'sleep', description: `\`${short(c.text)}\`${what}`, bound: seconds === Infinity ? undefined : seconds, endsEarly: sleep.endsEarly });
       } else if (/healthcheck\/fail|drain_listeners/.test(c.text)) {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'fail-healthcheck', description: `\`${short(c.text)}\``, bound: 0 });
       } else if (c.head === 'rm') {
         out.push({ kind: PhaseKind.DEREGISTER, name: 'rm', description: `\`${short(c.text)}\` (readiness starts failing)`, bound: 0 });
       } else if (/(^|\/)nginx$/.test(c.head) && /-s\s*quit/.test(c.text)) {
         out.push({ kind: PhaseKind.STOP, name: 'nginx-quit', description: '`nginx -s quit` (returns at once; nginx drains in the background)', bound: 0, inPreStop: true });
-      } else if (/(^|\/)sleep$/.test(c.head)) {
-        const s = a.sleeps.find(x => x.index === c.index)?.seconds;
-        out.push({ kind: PhaseKind.PROPAGATE, name: 'sleep', description: `\`${c.text}\` (fixed)`, bound: s });
+      } else if (a.unknownWaits.includes(c)) {
+        // Envoy Gateway's `envoy-gateway envoy shutdown --drain-timeout=D` returns by D.
+        const flag = /--drain-timeout[= ](\S+)/.exec(c.text);
+        const ms = flag ? parseGoDuration(flag[1]) : undefined;
+        out.push(ms === undefined
+          ? { kind: PhaseKind.DRAIN, name: 'exec', description: `\`${short(c.text)}\` (blocks until it returns; its bound is not in the manifest)`, bound: undefined }
+          : { kind: PhaseKind.DRAIN, name: 'exec', description: `\`${short(c.text)}\` (returns by its --drain-timeout)`, bound: ms / 1000, endsEarly: true });
       }
     }
   }
@@ -71,7 +91,8 @@ function uniqueNames<T extends { name?: string; kind: PhaseKind }>(phases: T[]):
   });
 }
 
-function build(title: string, container: string, grace: number, raw: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }>, stopText: string): ContainerTimeline {
+function build(title: string, container: string, target: PodTemplateTarget, raw: Array<Omit<ShutdownPhaseProps, 'bound'> & { bound?: number; unbounded?: boolean }>, stopText: string): ContainerTimeline {
+  const grace = target.gracePeriodSeconds;
   const notes: string[] = [];
   const phases: ShutdownPhaseProps[] = [];
   let t = 0;
@@ -84,6 +105,8 @@ function build(title: string, container: string, grace: number, raw: Array<Omit<
   phases.push({ kind: PhaseKind.STOP, name: 'stop', description: stopText, bound: Duration.millis(Math.max(0, Math.round((grace - t) * 1000))), inPreStop: false });
   if (t > grace) {
     notes.push(`the steps before the stop signal may run ${Number(t.toFixed(3))}s, past SIGKILL at t=${grace}s (plus the kubelet's one-off 2s extension): the container may never get its stop signal.`);
+  } else if (raw.reduce((sum, p) => sum + (p.endsEarly || p.bound === undefined ? 0 : p.bound), 0) >= grace) {
+    notes.push(`the steps before the stop signal take all ${grace}s of the grace period: the stop signal comes at SIGKILL, and the application never shuts down gracefully.`);
   }
   let plan: ShutdownPlan;
   try {
@@ -92,7 +115,7 @@ function build(title: string, container: string, grace: number, raw: Array<Omit<
     plan = new ShutdownPlan({ phases });
     notes.push(`terminationGracePeriodSeconds is ${grace}; SIGKILL comes at t=${grace}s, not where the plan below puts it.`);
   }
-  return { title, container, plan, notes };
+  return { title, container, plan, notes, header: graceHeader(target) };
 }
 
 /**
@@ -103,41 +126,51 @@ export function annotatedPlan(target: PodTemplateTarget): ContainerTimeline | un
   const raw = target.podTemplate?.metadata?.annotations?.[PLAN_ANNOTATION];
   if (typeof raw !== 'string') return undefined;
   const notes: string[] = [];
+  let parsed;
   try {
-    const parsed = JSON.parse(raw);
-    const phases: ShutdownPhaseProps[] = (parsed.phases as any[]).map(p => ({
-      kind: p.kind as PhaseKind,
-      name: String(p.name),
-      description: String(p.description),
-      bound: Duration.millis(Math.round((Number(p.end) - Number(p.start)) * 1000)),
-      inPreStop: p.preStop === true,
-      endsEarly: p.endsEarly === true,
-    }));
-    let plan: ShutdownPlan;
-    try {
-      plan = new ShutdownPlan({ phases, terminationGracePeriod: Duration.seconds(target.gracePeriodSeconds), terminationGracePeriodProperty: 'terminationGracePeriodSeconds' });
-    } catch (e) {
-      plan = new ShutdownPlan({ phases });
-      notes.push(`the manifest's terminationGracePeriodSeconds ${target.gracePeriodSeconds} no longer fits the plan (${(e as Error).message.split(':')[0]}): was it edited after synthesis?`);
-    }
-    return { title: `${objectRef(target)} (plan from the ${PLAN_ANNOTATION} annotation)`, container: '*', plan, notes };
+    parsed = decodePlanAnnotation(raw);
   } catch (e) {
     return undefined;
   }
+  const phases: ShutdownPhaseProps[] = parsed.phases.map(p => ({
+    kind: p.kind as PhaseKind,
+    name: p.name,
+    description: p.description,
+    bound: Duration.millis(Math.round((p.end - p.start) * 1000)),
+    inPreStop: p.preStop,
+    endsEarly: p.endsEarly,
+  }));
+  let plan: ShutdownPlan;
+  try {
+    plan = new ShutdownPlan({ phases, terminationGracePeriod: Duration.seconds(target.gracePeriodSeconds), terminationGracePeriodProperty: 'terminationGracePeriodSeconds' });
+  } catch (e) {
+    plan = new ShutdownPlan({ phases });
+    notes.push(`the manifest's terminationGracePeriodSeconds ${target.gracePeriodSeconds} no longer fits the plan (${(e as Error).message.split(':')[0]}): was it edited after synthesis?`);
+  }
+  if (target.gracePeriodSeconds < parsed.gracePeriodSeconds && notes.length === 0) {
+    notes.push(`terminationGracePeriodSeconds ${target.gracePeriodSeconds} is below the ${parsed.gracePeriodSeconds}s the library set with the plan: was it edited after synthesis?`);
+  }
+  const header = `terminationGracePeriodSeconds: ${target.gracePeriodSeconds}` + (target.gracePeriodSeconds === parsed.gracePeriodSeconds
+    ? ' (the plan\'s, from the plan annotation)' : ` (edited: the plan annotation says ${parsed.gracePeriodSeconds})`);
+  return { title: `${objectRef(target)} (plan from the ${PLAN_ANNOTATION} annotation)`, container: '*', plan, notes, header };
 }
 
 /** The timelines of a workload: one per container that has a preStop (or the first one), plus an injected Istio sidecar. */
 export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
   const planned = annotatedPlan(target);
   if (planned) return [planned];
-  const grace = target.gracePeriodSeconds;
   const all = containersOf(target).filter(c => !c.initContainer || c.nativeSidecar);
   const withHook = all.filter(c => c.preStop.type !== 'none');
   const shown: ContainerInfo[] = withHook.length > 0 ? withHook : all.slice(0, 1);
   const out = shown.map(c => build(
-    `${objectRef(target)}, container ${c.name}`, c.name, grace, preStopPhases(c.preStop),
+    `${objectRef(target)}, container ${c.name}`, c.name, target, preStopPhases(c.preStop),
     c.nativeSidecar ? 'stop signal after the app containers exit; the process exits' : 'stop signal (SIGTERM or the image\'s STOPSIGNAL); the process exits',
   ));
+  for (const d of envoyDrainSettings(target)) {
+    const t = out.find(x => x.container === d.container);
+    const what = d.flag === '--drain-timeout' ? 'Envoy Gateway\'s shutdown manager waits up to' : d.flag === '--drain-time-s' ? 'Envoy drains listeners gracefully (after drain_listeners?graceful or a hot restart) for' : 'on a hot restart, the old Envoy stops after';
+    t?.notes.push(`${d.flag} ${d.seconds}: ${what} ${Number(d.seconds.toFixed(3))}s${d.seconds >= target.gracePeriodSeconds && d.flag !== '--parent-shutdown-time-s' ? `, not below the grace period (${target.gracePeriodSeconds}s)` : ''}.`);
+  }
   const istio = istioInfo(target);
   if (istio.injected && !all.some(c => c.name === 'istio-proxy')) {
     const phases = istio.exitOnZero
@@ -146,7 +179,9 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
         { kind: PhaseKind.DRAIN, name: 'exit-on-zero', description: 'poll Envoy every 1s until no connection is left (no bound of its own)', bound: undefined, endsEarly: true },
       ]
       : [{ kind: PhaseKind.DRAIN, name: 'istio-drain', description: `terminationDrainDuration ${istio.drainText}: drain, then Envoy is stopped`, bound: istio.drainMillis / 1000, inPreStop: false }];
-    out.push(build(`${objectRef(target)}, container istio-proxy (injected; SIGTERM at t=0, no preStop)`, 'istio-proxy', grace, phases, 'pilot-agent exits'));
+    const built = build(`${objectRef(target)}, container istio-proxy (injected; SIGTERM at t=0, no preStop)`, 'istio-proxy', target, phases, 'pilot-agent exits');
+    if (istio.config.error) built.notes.push(`${istio.config.error}: Istio's default drain (5s) is assumed here, but the injector may reject the pod.`);
+    out.push(built);
   }
   return out;
 }

@@ -120,16 +120,63 @@ export interface HookInfo {
   readonly sleepSeconds?: number;
   /** httpGet: `path:port`. */
   readonly httpTarget?: string;
+  /** exec: set to the script's size when it is over {@link MAX_SCRIPT_BYTES} and was not read. */
+  readonly unreadBytes?: number;
+  /** sleep action: `seconds` as written when it is not a whole number >= 0 (the API server rejects it). */
+  readonly badSleepSeconds?: string;
 }
+
+/**
+ * The largest hook script the checks read (1 MiB of shell; real hooks are a few KiB). Larger
+ * ones are reported as not checked instead of costing seconds and gigabytes to read.
+ */
+export const MAX_SCRIPT_BYTES = 1024 * 1024;
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'ksh', 'zsh', 'mksh']);
 
-/** Reads a lifecycle handler (`preStop` or `postStart`). */
-export function hookInfo(handler: any): HookInfo {
+/**
+ * Analyses of scripts already read, by script text and the env values it refers to. Manifests
+ * repeat the same hooks across workloads (replicas of one chart, the library's patterns), and a
+ * script's analysis depends only on those. Bounded: cleared when full; large scripts not kept.
+ */
+const ANALYSES = new Map<string, ScriptAnalysis>();
+const MAX_ANALYSES = 512;
+const MAX_REMEMBERED_SCRIPT = 64 * 1024;
+
+function analyzeOnce(script: string, env: ReadonlyMap<string, string>): ScriptAnalysis {
+  if (script.length > MAX_REMEMBERED_SCRIPT) return analyzeScript(script, env);
+  let key = script;
+  for (const [name, value] of env) if (script.includes(name)) key += `\u0000${name}=${value}`;
+  let a = ANALYSES.get(key);
+  if (a === undefined) {
+    a = analyzeScript(script, env);
+    if (ANALYSES.size >= MAX_ANALYSES) ANALYSES.clear();
+    ANALYSES.set(key, a);
+  }
+  return a;
+}
+
+/**
+ * The literal environment of a container (`env[].value`; `valueFrom` is not in the manifest), for
+ * `$VAR` in hook scripts, which run in the container's environment.
+ */
+export function containerEnv(container: any): Map<string, string> {
+  const env = new Map<string, string>();
+  if (isObject(container) && Array.isArray(container.env)) {
+    for (const e of container.env) {
+      if (isObject(e) && typeof e.name === 'string' && e.value !== undefined && e.value !== null) env.set(e.name, String(e.value));
+    }
+  }
+  return env;
+}
+
+/** Reads a lifecycle handler (`preStop` or `postStart`); `env` resolves `$VAR` in exec scripts. */
+export function hookInfo(handler: any, env: ReadonlyMap<string, string> = new Map()): HookInfo {
   if (!isObject(handler)) return { type: 'none' };
   if (isObject(handler.sleep)) {
-    const s = Number(handler.sleep.seconds);
-    return { type: 'sleep', sleepSeconds: Number.isFinite(s) ? s : undefined };
+    const raw = handler.sleep.seconds;
+    const s = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    return Number.isInteger(s) && s >= 0 ? { type: 'sleep', sleepSeconds: s } : { type: 'sleep', badSleepSeconds: JSON.stringify(raw ?? null) };
   }
   if (isObject(handler.httpGet)) {
     return { type: 'httpGet', httpTarget: `${handler.httpGet.path ?? '/'}:${handler.httpGet.port ?? '?'}` };
@@ -137,6 +184,8 @@ export function hookInfo(handler: any): HookInfo {
   if (isObject(handler.tcpSocket)) return { type: 'tcpSocket' };
   if (isObject(handler.exec) && Array.isArray(handler.exec.command)) {
     const argv = (handler.exec.command as unknown[]).map(String);
+    const size = argv.reduce((n, a) => n + a.length + 1, 0);
+    if (size > MAX_SCRIPT_BYTES) return { type: 'exec', command: [argv[0] ?? ''], script: '', unreadBytes: size };
     const base = (argv[0] ?? '').split('/').pop() ?? '';
     let shellArgs = argv.slice(1);
     let shell = SHELLS.has(base) ? base : undefined;
@@ -148,11 +197,11 @@ export function hookInfo(handler: any): HookInfo {
       const c = shellArgs.findIndex(a => /^-[a-z]*c[a-z]*$/.test(a));
       if (c >= 0 && c + 1 < shellArgs.length) {
         const script = shellArgs[c + 1];
-        return { type: 'exec', command: argv, shell, script, analysis: analyzeScript(script) };
+        return { type: 'exec', command: argv, shell, script, analysis: analyzeOnce(script, env) };
       }
     }
     const script = argv.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, '\'\\\'\'')}'`)).join(' ');
-    return { type: 'exec', command: argv, script, analysis: analyzeScript(script) };
+    return { type: 'exec', command: argv, script, analysis: analyzeOnce(script, env) };
   }
   return { type: 'none' };
 }
@@ -168,9 +217,18 @@ export interface ContainerInfo {
   readonly postStart: HookInfo;
 }
 
-/** Containers, init containers and native sidecars of a pod template, with their hooks read. */
+const CONTAINERS = new WeakMap<object, ContainerInfo[]>();
+
+/**
+ * Containers, init containers and native sidecars of a pod template, with their hooks read; read
+ * once per pod template, as every rule asks.
+ */
 export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
-  const spec = target.podTemplate?.spec ?? {};
+  return perTemplate(CONTAINERS, target, t => readContainers(t.podTemplate));
+}
+
+function readContainers(template: any): ContainerInfo[] {
+  const spec = template?.spec ?? {};
   const out: ContainerInfo[] = [];
   const add = (list: unknown, init: boolean) => {
     if (!Array.isArray(list)) return;
@@ -181,8 +239,8 @@ export function containersOf(target: PodTemplateTarget): ContainerInfo[] {
         container: c,
         initContainer: init,
         nativeSidecar: init && c.restartPolicy === 'Always',
-        preStop: hookInfo(c.lifecycle?.preStop),
-        postStart: hookInfo(c.lifecycle?.postStart),
+        preStop: hookInfo(c.lifecycle?.preStop, containerEnv(c)),
+        postStart: hookInfo(c.lifecycle?.postStart, containerEnv(c)),
       });
     }
   };
@@ -206,8 +264,26 @@ export interface IstioInfo {
   readonly minimumDrainMillis: number;
 }
 
-/** Reads Istio's annotation, labels and injected sidecar. */
+const ISTIO = new WeakMap<object, IstioInfo>();
+
+/** Reads Istio's annotation, labels and injected sidecar; once per pod template, as several rules ask. */
 export function istioInfo(target: PodTemplateTarget): IstioInfo {
+  return perTemplate(ISTIO, target, readIstioInfo);
+}
+
+/** `read(target)`, remembered per pod template object (rules are pure, templates are not edited while checked). */
+function perTemplate<T>(cache: WeakMap<object, T>, target: PodTemplateTarget, read: (t: PodTemplateTarget) => T): T {
+  const template = target.podTemplate;
+  if (typeof template !== 'object' || template === null) return read(target);
+  let value = cache.get(template);
+  if (value === undefined) {
+    value = read(target);
+    cache.set(template, value);
+  }
+  return value;
+}
+
+function readIstioInfo(target: PodTemplateTarget): IstioInfo {
   const meta = target.podTemplate?.metadata ?? {};
   const ann: Record<string, string> = isObject(meta.annotations) ? meta.annotations : {};
   const labels: Record<string, string> = isObject(meta.labels) ? meta.labels : {};
@@ -244,8 +320,6 @@ export interface PreStopWait {
   readonly waits: boolean;
 }
 
-const NON_WAITING = new Set(['nginx', 'kill', 'pkill', 'killall', 'wget', 'curl', 'rm', 'touch', 'echo', 'true', 'envoy', 'printf']);
-
 /** How long a preStop waits. */
 export function preStopWait(h: HookInfo): PreStopWait {
   switch (h.type) {
@@ -254,15 +328,16 @@ export function preStopWait(h: HookInfo): PreStopWait {
     case 'httpGet':
       return { fixedSeconds: 0, waits: true };
     case 'exec': {
-      const a = h.analysis!;
+      const a = h.analysis;
+      if (!a) return { fixedSeconds: 0, waits: true };
       const loopsBounded = a.loops.every(l => l.boundSeconds !== undefined);
-      const summed = loopsBounded ? a.fixedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0) : undefined;
+      const summed = loopsBounded && a.unknownWaits.length === 0
+        ? a.fixedWaitSeconds + a.boundedWaitSeconds + a.loops.reduce((s, l) => s + (l.boundSeconds ?? 0), 0)
+        : undefined;
       // The library's runtime caps every step by one deadline from the script's start.
       const bound = a.scriptDeadlineSeconds ?? summed;
-      const base = (h.command?.[0] ?? '').split('/').pop() ?? '';
-      const unknownBinary = !h.shell && !NON_WAITING.has(base) && base !== 'sleep';
-      const waits = a.fixedWaitSeconds > 0 || a.loops.length > 0 || unknownBinary;
-      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: unknownBinary ? undefined : bound, waits };
+      const waits = a.fixedWaitSeconds > 0 || a.boundedWaitSeconds > 0 || a.loops.length > 0 || a.unknownWaits.length > 0;
+      return { fixedSeconds: a.fixedWaitSeconds, boundSeconds: bound, waits };
     }
     default:
       return { fixedSeconds: 0, boundSeconds: 0, waits: false };
@@ -272,4 +347,58 @@ export function preStopWait(h: HookInfo): PreStopWait {
 /** `objectKind/name` with the namespace when there is one, as messages name objects. */
 export function objectRef(t: { kind: string; name: string; namespace?: string }): string {
   return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+}
+
+/** A container's command and args with `$(VAR)` expanded from its literal env, as the kubelet does (`$$` stays `$`). */
+export function expandedArgv(container: any, argv: unknown): string[] {
+  if (!Array.isArray(argv)) return [];
+  const env = containerEnv(container);
+  return argv.map(a => String(a).replace(/\$\$|\$\(([A-Za-z_][\w.-]*)\)/g, (m, name) => (m === '$$' ? '$' : env.get(name) ?? m)));
+}
+
+/** A drain length one of Envoy's or Envoy Gateway's flags sets. */
+export interface DrainSetting {
+  readonly container: string;
+  /** `--drain-time-s`, `--parent-shutdown-time-s` (Envoy) or `--drain-timeout` (Envoy Gateway's shutdown manager). */
+  readonly flag: string;
+  readonly seconds: number;
+  /** Where the flag is: the container's command and args, or its preStop. */
+  readonly where: 'args' | 'preStop';
+}
+
+const DRAIN_FLAGS = ['--drain-time-s', '--parent-shutdown-time-s', '--drain-timeout'];
+
+/** Drain flags in a list of words: `--flag N`, `--flag=N`; Envoy's in seconds, Envoy Gateway's as a Go duration. */
+function drainFlagsIn(words: string[]): Array<{ flag: string; seconds: number }> {
+  const out: Array<{ flag: string; seconds: number }> = [];
+  words.forEach((w, i) => {
+    const flag = DRAIN_FLAGS.find(f => w === f || w.startsWith(`${f}=`));
+    if (!flag) return;
+    const value = w === flag ? words[i + 1] : w.slice(flag.length + 1);
+    if (value === undefined) return;
+    const seconds = flag === '--drain-timeout' ? (parseGoDuration(value) ?? NaN) / 1000 : /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (Number.isFinite(seconds)) out.push({ flag, seconds });
+  });
+  return out;
+}
+
+const DRAINS = new WeakMap<object, DrainSetting[]>();
+
+/** The drain flags of every running container, from its args and its preStop exec. */
+export function envoyDrainSettings(target: PodTemplateTarget): DrainSetting[] {
+  return perTemplate(DRAINS, target, readDrainSettings);
+}
+
+function readDrainSettings(target: PodTemplateTarget): DrainSetting[] {
+  const out: DrainSetting[] = [];
+  for (const c of containersOf(target)) {
+    if (c.initContainer && !c.nativeSidecar) continue;
+    // Split on spaces too: knative's kourier writes `--drain-time-s $(DRAIN_TIME_SECONDS)` as one arg.
+    const args = [...expandedArgv(c.container, c.container.command), ...expandedArgv(c.container, c.container.args)].flatMap(a => a.split(/\s+/));
+    for (const f of drainFlagsIn(args)) out.push({ container: c.name, ...f, where: 'args' });
+    const hook = expandedArgv(c.container, c.container.lifecycle?.preStop?.exec?.command);
+    const words = c.preStop.analysis?.commands.flatMap(x => x.words) ?? hook;
+    for (const f of drainFlagsIn(words)) out.push({ container: c.name, ...f, where: 'preStop' });
+  }
+  return out;
 }

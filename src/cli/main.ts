@@ -3,10 +3,14 @@
  * No CLI framework: argv is parsed by hand. Exit codes: 0 clean, 1 errors found, 2 bad usage or input.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { behavioursOf, diffBehaviours, diffMarkdown, diffText } from './diff';
 import { ManifestError, readManifests } from '../checks/manifest';
 import { CheckFinding, CheckLevel, ICheckRule } from '../checks/model';
+import { parseKubernetesVersion } from '../checks/parse';
 import { RulePack } from '../checks/rule-pack';
-import { timelinesOf } from '../checks/timeline';
+import { DEFAULT_KUBERNETES_VERSION } from '../checks/rules/gs012-feature-needs-newer-kubernetes';
+import { timelinesOf, timelineText } from '../checks/timeline';
 import { expandLists, extractObject, LocatedObject, toTarget } from '../checks/workload';
 
 /** Where the CLI writes and reads; tests pass their own. */
@@ -18,41 +22,72 @@ export interface CliIo {
 }
 
 const USAGE = `Usage:
-  cdk8s-graceful lint [options] FILE...|-      check termination settings of every workload
-  cdk8s-graceful timeline [options] FILE...|-  print each workload's termination timeline
+  cdk8s-graceful lint [options] FILE|DIR...|-        check termination settings of every workload
+  cdk8s-graceful timeline [options] FILE|DIR...|-    print each workload's termination timeline
+  cdk8s-graceful diff [options] OLD NEW              what changed in each workload's shutdown behaviour
 
-Reads multi-document YAML (kubectl get -o yaml, helm template, cdk8s synth); '-' reads stdin.
+Reads multi-document YAML (kubectl get -o yaml, helm template, cdk8s synth); '-' reads stdin
+(once); a directory means every *.yaml, *.yml and *.json file under it.
 
 Options:
-  --format table|json|sarif    lint output (default: table); timeline takes text|json
-  --kubernetes-version X.Y     the cluster version rules assume (default: 1.28)
+  --format FORMAT              lint: table (default), json, sarif; timeline: text (default), json,
+                               mermaid; diff: text (default), markdown, json
+  --kubernetes-version X.Y     the cluster version rules assume; provider forms such as 1.30.0-gke.1
+                               and v1.29.3-eks-1234 are read as 1.30 and 1.29
+                               (default: ${DEFAULT_KUBERNETES_VERSION}, the newest the rules know)
   --disable GS005,GS008        leave rules out
-  --warnings-as-errors         exit 1 on warnings too
+  --fail-on error|warning|info lint: the lowest level that fails (default: error)
+  --warnings-as-errors         same as --fail-on warning
+  --allow-empty                an input with no Kubernetes object is not an error
   --quiet                      lint: leave out info findings (skipped objects)
+  --exit-code                  diff: exit 1 when the shutdown behaviour changed
   -h, --help                   this text
 
-Exit codes: 0 no errors, 1 errors found, 2 bad usage or unreadable input.
+Exit codes:
+  0  lint: no finding at or above the failing level; timeline, diff: done
+  1  lint: findings at or above the failing level; diff --exit-code: behaviour changed
+  2  bad usage or unreadable input: unknown command or option, no FILE, '-' twice, a file that
+     cannot be read, empty input or no documents (unless --allow-empty), malformed YAML,
+     a key given twice in one mapping
 `;
 
 class UsageError extends Error {}
 
+type Command = 'lint' | 'timeline' | 'diff';
+
 interface Options {
-  command: 'lint' | 'timeline';
+  command: Command;
   files: string[];
   format?: string;
   kubernetesVersion: string;
   disabled: string[];
-  warningsAsErrors: boolean;
+  failOn: CheckLevel;
   quiet: boolean;
+  allowEmpty: boolean;
+  exitCode: boolean;
 }
 
+const FORMATS: Record<Command, string[]> = { lint: ['table', 'json', 'sarif'], timeline: ['text', 'json', 'mermaid'], diff: ['text', 'markdown', 'json'] };
+const LEVELS: Record<string, CheckLevel> = { error: CheckLevel.ERROR, warning: CheckLevel.WARNING, info: CheckLevel.INFO };
+const RANK: Record<string, number> = { error: 0, warning: 1, info: 2 };
+
 function parseArgs(argv: string[]): Options | 'help' {
-  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return 'help';
+  if (argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return 'help';
+  if (argv.length === 0) throw new UsageError('no command given; use lint, timeline or diff (see --help).');
   const [command, ...rest] = argv;
-  if (command !== 'lint' && command !== 'timeline') {
-    throw new UsageError(`unknown command '${command}'; use 'lint' or 'timeline' (see --help).`);
+  if (command !== 'lint' && command !== 'timeline' && command !== 'diff') {
+    throw new UsageError(`unknown command '${command}'; use lint, timeline or diff (see --help).`);
   }
-  const o: Options = { command, files: [], kubernetesVersion: '1.28', disabled: [], warningsAsErrors: false, quiet: false };
+  const o: Options = {
+    command,
+    files: [],
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    disabled: [],
+    failOn: CheckLevel.ERROR,
+    quiet: false,
+    allowEmpty: false,
+    exitCode: false,
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -64,22 +99,35 @@ function parseArgs(argv: string[]): Options | 'help' {
     switch (flag) {
       case '--format': o.format = value(); break;
       case '--kubernetes-version': o.kubernetesVersion = value(); break;
-      case '--disable': o.disabled.push(...value().split(',').map(s => s.trim()).filter(Boolean)); break;
-      case '--warnings-as-errors': o.warningsAsErrors = true; break;
+      case '--disable': o.disabled.push(...value().split(',').map(x => x.trim()).filter(Boolean)); break;
+      case '--warnings-as-errors': o.failOn = CheckLevel.WARNING; break;
+      case '--fail-on': {
+        const v = value();
+        if (!LEVELS[v]) throw new UsageError(`--fail-on ${v} is not a level; use error, warning or info.`);
+        o.failOn = LEVELS[v];
+        break;
+      }
       case '--quiet': o.quiet = true; break;
+      case '--allow-empty': o.allowEmpty = true; break;
+      case '--exit-code': o.exitCode = true; break;
+      case '--': o.files.push(...rest.slice(i + 1)); i = rest.length; break;
       default:
         if (a !== '-' && a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see --help).`);
         o.files.push(a);
     }
   }
+  if (command === 'diff' && o.files.length !== 2) {
+    throw new UsageError(`diff needs exactly two inputs, OLD and NEW (files, directories or '-'); got ${o.files.length}.`);
+  }
   if (o.files.length === 0) throw new UsageError(`${command} needs at least one FILE, or '-' for stdin.`);
-  const formats = command === 'lint' ? ['table', 'json', 'sarif'] : ['text', 'json'];
+  if (o.files.filter(f => f === '-').length > 1) throw new UsageError('\'-\' (stdin) is given more than once; stdin can be read only once.');
+  const formats = FORMATS[command];
   if (o.format !== undefined && !formats.includes(o.format)) {
     throw new UsageError(`--format ${o.format} is not known for ${command}; use ${formats.join(', ')}.`);
   }
-  if (!/^v?\d+\.\d+(\.\d+)?$/.test(o.kubernetesVersion)) {
-    throw new UsageError(`--kubernetes-version '${o.kubernetesVersion}' is not a version like 1.28.`);
-  }
+  const v = parseKubernetesVersion(o.kubernetesVersion);
+  if (!v) throw new UsageError(`--kubernetes-version '${o.kubernetesVersion}' is not a version like 1.30, v1.29.3 or 1.30.0-gke.1.`);
+  o.kubernetesVersion = `${v[0]}.${v[1]}`;
   return o;
 }
 
@@ -95,23 +143,66 @@ const defaultIo: CliIo = {
   readFile: p => fs.readFileSync(p, 'utf8'),
 };
 
-async function readAll(files: string[], io: CliIo): Promise<LocatedObject[]> {
-  const out: LocatedObject[] = [];
-  for (const f of files) {
-    let text: string;
-    if (f === '-') {
-      text = await io.readStdin();
-    } else {
-      try {
-        text = io.readFile(f);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new ManifestError(`${f}: cannot read file${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory' : `: ${(e as Error).message}`}`, f);
-      }
+const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+
+/** The files an argument names: itself, or every manifest file under a directory, sorted. */
+function filesOf(arg: string): string[] {
+  if (arg === '-') return [arg];
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(arg);
+  } catch {
+    return [arg]; // reading it reports what is wrong
+  }
+  if (!stat.isDirectory()) return [arg];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (MANIFEST_FILE.test(e.name)) out.push(p);
     }
-    out.push(...readManifests(text, f === '-' ? 'stdin' : f));
+  };
+  walk(arg);
+  if (out.length === 0) throw new ManifestError(`${arg}: the directory holds no *.yaml, *.yml or *.json file`, arg);
+  return out;
+}
+
+async function readText(f: string, io: CliIo): Promise<string> {
+  if (f === '-') return io.readStdin();
+  try {
+    return io.readFile(f);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ManifestError(`${f}: cannot read file${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory' : `: ${(e as Error).message}`}`, f);
+  }
+}
+
+/** Every input's text, with the name findings give it. */
+async function inputsOf(args: string[], io: CliIo): Promise<Array<{ source: string; text: string }>> {
+  const out: Array<{ source: string; text: string }> = [];
+  for (const arg of args) {
+    for (const f of filesOf(arg)) out.push({ source: f === '-' ? 'stdin' : f, text: await readText(f, io) });
   }
   return out;
+}
+
+/**
+ * The objects of the inputs, one document at a time: each document is parsed and handed on
+ * before the next is read. An input without any object is an error (a failed `helm template`
+ * upstream writes nothing) unless empty input is allowed.
+ */
+function* objectsOf(inputs: Array<{ source: string; text: string }>, allowEmpty: boolean): Generator<LocatedObject> {
+  for (const { source, text } of inputs) {
+    let count = 0;
+    for (const o of readManifests(text, source)) {
+      count++;
+      yield o;
+    }
+    if (count === 0 && !allowEmpty) {
+      throw new ManifestError(`${source}: ${text.trim() === '' ? 'empty input' : 'no YAML documents (only comments or document markers)'}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
+    }
+  }
 }
 
 /** Runs the CLI; resolves to the exit code. Never throws for bad input. */
@@ -122,6 +213,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`cdk8s-graceful: ${e.message}\n`);
+      if (argv.length === 0) io.stderr(USAGE);
       return 2;
     }
     throw e;
@@ -130,27 +222,37 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.stdout(USAGE);
     return 0;
   }
-  let objects: LocatedObject[];
-  let pack: RulePack;
   try {
-    pack = new RulePack({ kubernetesVersion: opts.kubernetesVersion, disabledRules: opts.disabled });
-    objects = await readAll(opts.files, io);
+    switch (opts.command) {
+      case 'lint': return await lint(opts, io);
+      case 'timeline': return await timeline(opts, io);
+      default: return await diff(opts, io);
+    }
   } catch (e) {
-    io.stderr(`cdk8s-graceful: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof ManifestError || (e instanceof Error && /disabledRules|rule id/.test(e.message))) {
+      io.stderr(`cdk8s-graceful: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
-  return opts.command === 'lint' ? lint(opts, pack, objects, io) : timeline(opts, objects, io);
 }
 
-function lint(opts: Options, pack: RulePack, objects: LocatedObject[], io: CliIo): number {
-  let findings = pack._checkLocated(objects);
-  if (opts.quiet) findings = findings.filter(f => f.level !== CheckLevel.INFO);
+async function lint(opts: Options, io: CliIo): Promise<number> {
+  const pack = new RulePack({ kubernetesVersion: opts.kubernetesVersion, disabledRules: opts.disabled });
+  const findings: CheckFinding[] = [];
+  // The rules see one object at a time; only the findings (small) are kept for the report.
+  pack._checkStream(objectsOf(await inputsOf(opts.files, io), opts.allowEmpty), f => {
+    if (!(opts.quiet && f.level === CheckLevel.INFO)) findings.push(f);
+  });
+  report(opts, pack, findings, io);
+  return findings.some(f => RANK[f.level] <= RANK[opts.failOn]) ? 1 : 0;
+}
+
+function report(opts: Options, pack: RulePack, findings: CheckFinding[], io: CliIo): void {
   const format = opts.format ?? 'table';
   if (format === 'json') io.stdout(JSON.stringify(findings, undefined, 2) + '\n');
   else if (format === 'sarif') io.stdout(JSON.stringify(toSarif(findings, pack.rules), undefined, 2) + '\n');
   else io.stdout(toTable(findings));
-  const failing = findings.some(f => f.level === CheckLevel.ERROR || (opts.warningsAsErrors && f.level === CheckLevel.WARNING));
-  return failing ? 1 : 0;
 }
 
 function where(f: CheckFinding): string {
@@ -225,34 +327,52 @@ export function toSarif(findings: CheckFinding[], rules: ICheckRule[]): any {
   };
 }
 
-function timeline(opts: Options, objects: LocatedObject[], io: CliIo): number {
+async function timeline(opts: Options, io: CliIo): Promise<number> {
   const blocks: string[] = [];
   const json: any[] = [];
   let workloads = 0;
-  for (const o of objects) {
+  for (const o of objectsOf(await inputsOf(opts.files, io), opts.allowEmpty)) {
     for (const obj of expandLists(o.object)) {
       const r = extractObject(obj);
       if (r.type !== 'workload') continue;
       workloads++;
       for (const t of timelinesOf(toTarget(r.workload, opts.kubernetesVersion))) {
         const at = o.source ? ` (${o.source}${o.line ? `:${o.line}` : ''})` : '';
-        blocks.push([`${t.title}${at}`, ...t.notes.map(n => `! ${n}`), t.plan.toString()].join('\n'));
-        json.push({
-          title: t.title,
-          source: o.source,
-          line: o.line,
-          container: t.container,
-          notes: t.notes,
-          terminationGracePeriodSeconds: t.plan.terminationGracePeriodSeconds,
-          timeline: t.plan.timeline(),
-        });
+        if (opts.format === 'json') {
+          json.push({
+            title: t.title,
+            source: o.source,
+            line: o.line,
+            container: t.container,
+            notes: t.notes,
+            terminationGracePeriodSeconds: t.plan.terminationGracePeriodSeconds,
+            gracePeriod: t.header,
+            timeline: t.plan.timeline(),
+          });
+        } else if (opts.format === 'mermaid') {
+          blocks.push(['```mermaid', t.plan.toMermaid(`${t.title}${at}`), '```', ...t.notes.map(n => `> ${n}`)].join('\n'));
+        } else {
+          blocks.push([`${t.title}${at}`, ...t.notes.map(n => `! ${n}`), timelineText(t)].join('\n'));
+        }
       }
     }
   }
   if (opts.format === 'json') {
     io.stdout(JSON.stringify(json, undefined, 2) + '\n');
   } else {
-    io.stdout(workloads === 0 ? 'no workloads found (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).\n' : blocks.join('\n\n') + '\n');
+    io.stdout(workloads === 0 ? 'no workloads found (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, Pod).\n' : blocks.join('\n\n') + '\n');
   }
   return 0;
+}
+
+async function diff(opts: Options, io: CliIo): Promise<number> {
+  const [oldInputs, newInputs] = [await inputsOf([opts.files[0]], io), await inputsOf([opts.files[1]], io)];
+  const before = behavioursOf(objectsOf(oldInputs, opts.allowEmpty), opts.kubernetesVersion);
+  const after = behavioursOf(objectsOf(newInputs, opts.allowEmpty), opts.kubernetesVersion);
+  const changes = diffBehaviours(before, after);
+  const format = opts.format ?? 'text';
+  if (format === 'json') io.stdout(JSON.stringify(changes, undefined, 2) + '\n');
+  else if (format === 'markdown') io.stdout(diffMarkdown(changes, opts.files[0], opts.files[1]));
+  else io.stdout(diffText(changes));
+  return opts.exitCode && changes.length > 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { parse, stringify } from 'yaml';
+import { parseGoDuration as parseDurationMillis } from '../plan/go-duration';
 
 /**
  * The pod annotation that overrides the mesh's ProxyConfig for one workload. Its value is YAML
@@ -126,15 +127,8 @@ function sameValue(theirs: unknown, ours: unknown): boolean {
   return String(theirs) === String(ours);
 }
 
-/** Reads Go / protobuf duration text (`60s`, `1m`, `1m30s`, `1.5s`, `500ms`) as milliseconds. @internal */
-export function parseDurationMillis(text: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  const t = text.trim();
-  if (!/^(\d+(\.\d+)?(h|ms|m|s|us|µs|ns))+$/.test(t)) return undefined;
-  let total = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(m[1]) * units[m[2]];
-  return Math.round(total * 1000) / 1000;
-}
+/** Reads Go / protobuf duration text (`60s`, `1m`, `1m30s`, `1.5s`, `500ms`) as milliseconds: the one Go-duration reader. @internal */
+export { parseDurationMillis };
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -7,9 +7,10 @@ import { withConstructPath } from './errors';
 import { KubernetesVersion } from './kubernetes-version';
 import { PreStopHook, PreStopKind } from './prestop-hook';
 import { installSchemaEscape } from './schema-escape';
+import { encodePlanAnnotation, PLAN_ANNOTATION as PLAN_ANNOTATION_NAME } from '../plan/plan-annotation';
 
-/** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful timeline`. */
-export const PLAN_ANNOTATION = 'graceful-shutdown.cdk8s.io/plan';
+/** Pod annotation carrying the plan's timeline, read back by `cdk8s-graceful lint` and `timeline`. */
+export const PLAN_ANNOTATION = PLAN_ANNOTATION_NAME;
 
 /** Each plan's annotation, once written. */
 const ANNOTATIONS = new WeakMap<ShutdownPlan, string>();
@@ -87,7 +88,7 @@ export class GracefulWorkload extends Construct {
     // Plans are immutable, and patterns share one plan between workloads built from equal props.
     let text = ANNOTATIONS.get(plan);
     if (text === undefined) {
-      text = planAnnotationText(plan);
+      text = encodePlanAnnotation(plan);
       ANNOTATIONS.set(plan, text);
     }
     return text;
@@ -205,22 +206,4 @@ export class GracefulWorkload extends Construct {
       lifecycle: handler ? { ...props.lifecycle, preStop: handler } : props.lifecycle,
     };
   }
-}
-
-/**
- * The plan in the pod annotation, as JSON: the grace period and each phase's window in seconds,
- * `{"gracePeriodSeconds":47,"phases":[{"name":..,"kind":..,"start":..,"end":..,"preStop"?:true,
- * "endsEarly"?:true,"description":..}]}`. Written as text in one pass (it runs once per workload):
- * strings go through JSON.stringify, numbers print as JSON does (finite ms / 1000).
- */
-function planAnnotationText(plan: ShutdownPlan): string {
-  let out = `{"gracePeriodSeconds":${plan.terminationGracePeriodSeconds},"phases":[`;
-  let start = 0;
-  plan.phases.forEach((p, i) => {
-    const end = start + p.bound.toMilliseconds();
-    out += `${i > 0 ? ',' : ''}{"name":${JSON.stringify(p.name)},"kind":${JSON.stringify(p.kind)},"start":${start / 1000},"end":${end / 1000}`
-      + `${p.inPreStop ? ',"preStop":true' : ''}${p.endsEarly ? ',"endsEarly":true' : ''},"description":${JSON.stringify(p.description)}}`;
-    start = end;
-  });
-  return `${out}]}`;
 }

@@ -10,7 +10,7 @@ import { analyzeScript } from '../../src/checks/shell';
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 function lint(name: string) {
   const text = fs.readFileSync(fixture(name), 'utf8');
-  return RulePack.builtIn()._checkLocated(readManifests(text, name)).filter(f => f.level !== CheckLevel.INFO);
+  return RulePack.builtIn()._checkLocated([...readManifests(text, name)]).filter(f => f.level !== CheckLevel.INFO);
 }
 const ids = (name: string) => lint(name).map(f => `${f.ruleId} ${f.name}`).sort();
 

@@ -213,7 +213,7 @@ describe('GS013 tcpsocket-lifecycle-hook', () => {
 describe('RulePack', () => {
   test('every built-in rule has an id, a level, an explanation and a fix; ids are unique', () => {
     const rules = RulePack.builtIn().rules;
-    expect(rules.map(r => r.id)).toEqual(['GS001', 'GS002', 'GS003', 'GS004', 'GS005', 'GS006', 'GS007', 'GS008', 'GS009', 'GS010', 'GS011', 'GS012', 'GS013']);
+    expect(rules.map(r => r.id)).toEqual(['GS001', 'GS002', 'GS003', 'GS004', 'GS005', 'GS006', 'GS007', 'GS008', 'GS009', 'GS010', 'GS011', 'GS012', 'GS013', 'GS014', 'GS015', 'GS016']);
     for (const r of rules) {
       expect(r.explanation.length).toBeGreaterThan(40);
       expect(r.fix.length).toBeGreaterThan(10);

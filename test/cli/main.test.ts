@@ -110,8 +110,11 @@ describe('cdk8s-graceful lint', () => {
   });
   test('--kubernetes-version changes version-dependent findings', async () => {
     const y = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: distroless\n    lifecycle: {preStop: {sleep: {seconds: 5}}}\n';
-    expect((await run(['lint', '-'], y)).code).toBe(1);
+    expect((await run(['lint', '--kubernetes-version', '1.28', '-'], y)).code).toBe(1);
     expect((await run(['lint', '--kubernetes-version', '1.30', '-'], y)).code).toBe(0);
+    expect((await run(['lint', '--kubernetes-version', '1.29.3-eks-ba74326', '-'], y)).code).toBe(1);
+    expect((await run(['lint', '--kubernetes-version', '1.30.0-gke.1', '-'], y)).code).toBe(0);
+    expect((await run(['lint', '--kubernetes-version', 'v1.31.2+k3s1', '-'], y)).code).toBe(0);
   });
 });
 
@@ -132,7 +135,7 @@ describe('cdk8s-graceful timeline', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[0]).toMatch(/^Deployment gloo-system\/gateway-proxy, container gateway-proxy \(.*gloo-gateway-proxy-fixed\.yaml:4\)$/);
-    expect(lines[1]).toBe('terminationGracePeriodSeconds: 60 (pinned; exactly what the plan needs)');
+    expect(lines[1]).toBe('terminationGracePeriodSeconds: 60 (set in the manifest)');
     expect(r.out).toMatch(/t=0s\s+fail-healthcheck\s+<=0s/);
     expect(r.out).toMatch(/t=0s\s+sleep\s+<=5s\s+`sleep 5` \(fixed\) \[preStop\]/);
     expect(r.out).toMatch(/t=5s\s+poll-envoy\s+<=45s\s+poll loop .*\(ends early\) \[preStop\]/);

@@ -1,0 +1,3 @@
+export * from './lexer';
+export * from './analysis';
+export * from './detectors';
