@@ -75,6 +75,12 @@ function appWithReferences(): App {
     metadata: { name: 'drains.example.com' },
     spec: { group: 'example.com', names: { kind: 'Drain', plural: 'drains' }, scope: 'Namespaced', versions: [] },
   });
+  new ApiObject(chart, 'legacy', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'legacy' },
+    spec: { selector: { app: 'legacy-bridge' }, ports: [{ port: 80 }] },
+  });
   const service = ApiObject.of(workload.service!).name;
   new ApiObject(chart, 'ingress', {
     apiVersion: 'networking.k8s.io/v1',
@@ -110,6 +116,10 @@ test('references to objects of the app follow the release; references to other o
   expect(names.has(`Service/${backend}`)).toBe(true);
   expect(names.has(`Deployment/${find('HorizontalPodAutoscaler').spec.scaleTargetRef.name}`)).toBe(true);
   expect(find('Job').spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/instance': 'rel' });
+  // A Service of the app selects the release's pods; one selecting pods from elsewhere is left alone.
+  const services = objects.filter(o => o.kind === 'Service');
+  expect(services.find(o => o.metadata.name === 'rel-legacy').spec.selector).toEqual({ app: 'legacy-bridge' });
+  expect(services.find(o => o.metadata.name !== 'rel-legacy').spec.selector).toMatchObject({ 'app.kubernetes.io/instance': 'rel' });
   // A CRD's name is <plural>.<group>: it is not the release's to change.
   expect(find('CustomResourceDefinition').metadata.name).toBe('drains.example.com');
   // The app's own `{{` is text to Helm, not a template action.
