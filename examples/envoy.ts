@@ -1,6 +1,6 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulEnvoyGateway } from '../src';
+import { GracefulEnvoyGateway } from 'cdk8s-graceful-shutdown';
 
 /**
  * The field case: a Gloo-style gateway-proxy carrying ssh on `[::]:2222` next to HTTP on 8080.

@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IstioDrainedWorkload, IstioProtocol, IstioVersion } from '../src';
+import { IstioDrainedWorkload, IstioProtocol, IstioVersion } from 'cdk8s-graceful-shutdown';
 
 /** The backend's address inside the pod: nginx proxies to it over loopback (not through Envoy). */
 const BACKEND_PORT = 8000;

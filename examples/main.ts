@@ -1,14 +1,15 @@
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulShutdownChecks, GracefulWorkload, PosixScript, PreStopHook, ShutdownPlan, Step } from '../src';
 import { EnvoyGatewayChart } from './envoy';
 import { IstioOrdersChart } from './istio';
 import { NginxChart } from './nginx';
 import { RegistryChart } from './registry';
+import { GracefulShutdownChecks, GracefulWorkload, HelmChart, PosixScript, PreStopHook, ShutdownPlan, Step } from 'cdk8s-graceful-shutdown';
 
 /**
  * The example platform: one chart per pattern, with field-realistic values. `npm run synth`
- * writes dist-k8s/*.k8s.yaml and prints every workload's shutdown timeline.
+ * writes dist-k8s/*.k8s.yaml and prints every workload's shutdown timeline; `npm run synth:helm`
+ * (`--helm dist-helm [--chart-version 1.0.0]`) writes the same app as a Helm chart instead.
  */
 
 /** A plain web API on the base construct: wait for endpoint propagation, then let the app drain. */
@@ -46,13 +47,27 @@ export function buildExampleApp(app: App): ExampleWorkload[] {
 }
 
 if (require.main === module) {
+  const option = (name: string) => {
+    const at = process.argv.indexOf(name);
+    return at < 0 ? undefined : process.argv[at + 1];
+  };
+  const helmOutdir = option('--helm');
   const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist-k8s' });
   const workloads = buildExampleApp(app);
   // The consistency rules run over every object at synth time: an error fails the synth.
   for (const chart of app.charts) GracefulShutdownChecks.addTo(chart);
-  app.synth();
+  if (helmOutdir) {
+    HelmChart.fromApp(app, {
+      name: 'graceful-shutdown-examples',
+      version: option('--chart-version') ?? '1.0.0',
+      appVersion: '1.0.0',
+      description: 'The cdk8s-graceful-shutdown example platform: one workload per pattern',
+    }).writeTo(helmOutdir);
+  } else {
+    app.synth();
+  }
   for (const w of workloads) {
     console.log(`\n== ${w.name}\n${w.plan.toString()}`);
   }
-  console.log(`\nwrote ${app.outdir}/`);
+  console.log(`\nwrote ${helmOutdir ?? app.outdir}/`);
 }

@@ -1,6 +1,6 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GracefulNginx, NginxCutOver } from '../src';
+import { GracefulNginx, NginxCutOver } from 'cdk8s-graceful-shutdown';
 
 /**
  * The field case for nginx: 2 replicas, a readiness file checked every 5s, taken out of rotation

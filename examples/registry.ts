@@ -1,10 +1,10 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ExampleWorkload } from './main';
 import {
   Confirmation, DeregistrationPlacement, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService,
   RegistryAwareServiceProps, RegistryHeader, RegistrySecret,
-} from '../src';
-import { ExampleWorkload } from './main';
+} from 'cdk8s-graceful-shutdown';
 
 /**
  * The field case: `soa-test` (port 8080) is registered in Nacos by pod IP; Nacos runs with auth on

@@ -6,3 +6,4 @@ export * from './nginx';
 export * from './istio';
 export * from './envoy';
 export * from './registry';
+export * from './helm';

@@ -11,7 +11,7 @@ import * as lib from '../../src';
  */
 test("the README's usage example runs and prints the timeline the README shows", () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Using it'));
+  const section = readme.slice(readme.indexOf('## Use\n'));
   const code = /```ts\n([\s\S]*?)```/.exec(section)![1];
   const shown = /```ts\n[\s\S]*?```[\s\S]*?```\n([\s\S]*?)```/.exec(section)![1].trimEnd();
   const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
