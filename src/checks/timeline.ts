@@ -183,5 +183,9 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
     if (istio.config.error) built.notes.push(`${istio.config.error}: Istio's default drain (5s) is assumed here, but the injector may reject the pod.`);
     out.push(built);
   }
+  const raw = target.podTemplate?.metadata?.annotations?.[PLAN_ANNOTATION];
+  if (typeof raw === 'string' && out.length > 0) {
+    out[0].notes.push(`the pod carries a ${PLAN_ANNOTATION} annotation that cannot be read, so this timeline is read from the manifest's shell text instead.`);
+  }
   return out;
 }
