@@ -1,6 +1,8 @@
 /**
- * The `cdk8s-graceful` command: `lint` and `timeline` over Kubernetes YAML from any tool.
- * No CLI framework: argv is parsed by hand. Exit codes: 0 clean, 1 errors found, 2 bad usage or input.
+ * The `cdk8s-graceful` command: `lint`, `timeline` and `diff` over Kubernetes YAML from any tool.
+ * No CLI framework: argv is parsed by hand. Exit codes (docs/checks.md, tested row by row): 0 clean,
+ * 1 findings at or above the failing level (or `diff --exit-code` found changes), 2 bad usage or
+ * unreadable input, each with one line on stderr.
  */
 import * as fs from 'fs';
 import * as path from 'path';
