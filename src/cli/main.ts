@@ -180,29 +180,41 @@ async function readText(f: string, io: CliIo): Promise<string> {
   }
 }
 
+/** One argument's texts: a file, stdin, or every manifest file under a directory. */
+interface Input {
+  readonly arg: string;
+  readonly files: Array<{ readonly source: string; readonly text: string }>;
+}
+
 /** Every input's text, with the name findings give it. */
-async function inputsOf(args: string[], io: CliIo): Promise<Array<{ source: string; text: string }>> {
-  const out: Array<{ source: string; text: string }> = [];
+async function inputsOf(args: string[], io: CliIo): Promise<Input[]> {
+  const out: Input[] = [];
   for (const arg of args) {
-    for (const f of filesOf(arg)) out.push({ source: f === '-' ? 'stdin' : f, text: await readText(f, io) });
+    const files = [];
+    for (const f of filesOf(arg)) files.push({ source: f === '-' ? 'stdin' : f, text: await readText(f, io) });
+    out.push({ arg: arg === '-' ? 'stdin' : arg, files });
   }
   return out;
 }
 
 /**
  * The objects of the inputs, one document at a time: each document is parsed and handed on
- * before the next is read. An input without any object is an error (a failed `helm template`
- * upstream writes nothing) unless empty input is allowed.
+ * before the next is read. An argument without any object (a file, stdin, or a directory whose
+ * files hold none) is an error (a failed `helm template` upstream writes nothing) unless empty
+ * input is allowed. An empty file in a directory that holds objects elsewhere is not.
  */
-function* objectsOf(inputs: Array<{ source: string; text: string }>, allowEmpty: boolean): Generator<LocatedObject> {
-  for (const { source, text } of inputs) {
+function* objectsOf(inputs: Input[], allowEmpty: boolean): Generator<LocatedObject> {
+  for (const { arg, files } of inputs) {
     let count = 0;
-    for (const o of readManifests(text, source)) {
-      count++;
-      yield o;
+    for (const { source, text } of files) {
+      for (const o of readManifests(text, source)) {
+        count++;
+        yield o;
+      }
     }
     if (count === 0 && !allowEmpty) {
-      throw new ManifestError(`${source}: ${text.trim() === '' ? 'empty input' : 'no YAML documents (only comments or document markers)'}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
+      const empty = files.every(f => f.text.trim() === '');
+      throw new ManifestError(`${arg}: ${empty ? 'empty input' : 'no YAML documents (only comments or document markers)'}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, arg);
     }
   }
 }

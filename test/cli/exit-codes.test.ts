@@ -86,3 +86,17 @@ test('the concatenated file names the line of the second object\'s first key', a
   const r = await run(['lint', concatenated]);
   expect(r.err).toMatch(/concat\.yaml:12:1: duplicate key 'apiVersion'/);
 });
+
+test('a directory is one input: an empty file beside manifests is fine, a directory of empty files is not', async () => {
+  const mixed = path.join(dir, 'mixed');
+  fs.mkdirSync(mixed);
+  fs.writeFileSync(path.join(mixed, 'a.yaml'), fs.readFileSync(clean, 'utf8'));
+  fs.writeFileSync(path.join(mixed, 'empty.k8s.yaml'), '');
+  expect((await run(['lint', mixed])).code).toBe(0);
+  const empties = path.join(dir, 'empties');
+  fs.mkdirSync(empties);
+  fs.writeFileSync(path.join(empties, 'empty.yaml'), '');
+  const r = await run(['lint', empties]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`${empties}: empty input`);
+});
