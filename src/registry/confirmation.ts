@@ -1,9 +1,9 @@
-import { HttpMethod } from '../script';
+import { checkText, RUNTIME_PLACEHOLDERS, ValidationError, withValueKey } from '../core';
+import { HttpMethod, ShellWord } from '../script';
 import { bindHeaders, RegistryCall, RegistrySpec } from './internal';
 import { adminCheckPresence } from './probes';
 import { RegistryHeader } from './secret';
-import { checkUrl, placeholdersIn, requireText, urlHost, userWord } from './url';
-import { madeFrom } from '../script/value-key';
+import { checkUrl, checkUserText, runtimeEnvOf, urlHost } from './url';
 
 /** Options of {@link Confirmation.adminController}. */
 export interface AdminControllerOptions {
@@ -51,31 +51,32 @@ export interface AdminControllerOptions {
 export class Confirmation {
   /** Confirm (and optionally force-remove) through an admin controller's HTTP API. */
   public static adminController(options: AdminControllerOptions): Confirmation {
-    return madeFrom('Confirmation.adminController', options, o => Confirmation.makeAdminController(o));
+    return withValueKey(Confirmation.makeAdminController(options), 'Confirmation.adminController', options);
   }
 
   private static makeAdminController(options: AdminControllerOptions): Confirmation {
-    const name = options.name === undefined ? 'admin controller' : requireText(options.name, 'Confirmation.adminController name', 'soa-admin');
+    const name = options.name === undefined ? 'admin controller' : checkText(options.name, 'Confirmation.adminController name', 'what the controller is, for the log', 'soa-admin');
     const check = checkUrl(options.checkUrl, 'Confirmation.adminController checkUrl', 'http://soa-admin.soa:8080/admin/instances?ip=${POD_IP}&port=8080');
     const text = options.checkPresentText === undefined ? undefined
-      : requireText(options.checkPresentText, 'Confirmation.adminController checkPresentText', '"ip":"${POD_IP}"', true);
+      : checkUserText(options.checkPresentText, 'Confirmation.adminController checkPresentText', 'a text a present answer contains', '"ip":"${POD_IP}"');
     if (options.forceRemoveMethod !== undefined && options.forceRemoveUrl === undefined) {
-      throw new Error(`Confirmation.adminController forceRemoveMethod ${options.forceRemoveMethod} is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.`);
+      throw new ValidationError('Confirmation.adminController forceRemoveMethod', options.forceRemoveMethod, "is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
     }
     const remove = options.forceRemoveUrl === undefined ? undefined : checkUrl(options.forceRemoveUrl, 'Confirmation.adminController forceRemoveUrl', 'http://soa-admin.soa:8080/admin/instances/${POD_IP}:8080');
     const bound = bindHeaders(options.headers, 'GS_REG_CONFIRM_HEADER');
     return new Confirmation({
       checker: name,
       checkedAt: `${name} at ${urlHost(check)}`,
-      presence: adminCheckPresence(name, check, bound.headers, text),
+      presence: adminCheckPresence(name, ShellWord.userTemplate(check, 'Confirmation.adminController checkUrl'), bound.headers,
+        text === undefined ? undefined : ShellWord.userTemplate(text, 'Confirmation.adminController checkPresentText')),
       removal: remove === undefined ? undefined : [{
         method: options.forceRemoveMethod ?? HttpMethod.DELETE,
-        url: userWord(remove),
+        url: ShellWord.userTemplate(remove, 'Confirmation.adminController forceRemoveUrl'),
         headers: bound.headers,
         description: `${name}: force-remove`,
       }],
       secrets: bound.envs,
-      runtimeEnv: [check, text ?? '', remove ?? ''].flatMap(placeholdersIn),
+      runtimeEnv: runtimeEnvOf([check, text, remove]),
     });
   }
 
@@ -111,6 +112,6 @@ export function applyConfirmation(spec: RegistrySpec, confirmation: Confirmation
     checker: o.checker,
     checkedAt: o.checkedAt,
     secrets: [...spec.secrets, ...o.secrets],
-    runtimeEnv: ['POD_IP', 'HOST_IP', 'POD_NAME'].filter(n => spec.runtimeEnv.includes(n) || o.runtimeEnv.includes(n)),
+    runtimeEnv: RUNTIME_PLACEHOLDERS.map(p => p.name).filter(n => spec.runtimeEnv.includes(n) || o.runtimeEnv.includes(n)),
   };
 }

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
+import { checkWholeSeconds, formatDuration } from '../core';
 import { PhaseKind, ShutdownPhaseProps, ShutdownPlan } from '../plan';
-import { formatDuration } from '../plan/duration-format';
 import { IPollProbe, PosixScript, Step } from '../script';
 import { RegistryCall } from './internal';
 import { OfflineEndpoint } from './offline-endpoint';
@@ -10,38 +10,54 @@ import { fileExistsProbe } from '../hook-sidecar';
 import { Registry } from './registry';
 import { callsProbe, confirmProbe, forceRemoveProbe, loginProbe, ProbeContext, protectedWaitProbe, ShellCall } from './shell-calls';
 
-/** Examples for the duration errors: values that fit each property. */
-const DURATION_EXAMPLES: Record<string, number> = {
-  requestTimeout: 3,
-  confirmTimeout: 5,
-  pollInterval: 1,
-  recheckInterval: 5,
-  loginTimeout: 3,
-  cacheRefresh: 10,
-  rpcTimeout: 3,
-  stopTimeout: 30,
-  margin: 2,
-};
+/**
+ * The timings of a registry-aware shutdown, each validated once from the options: the plan's
+ * phases are built from them, and the script reads the ones that are no phase of their own (the
+ * per-call timeout, the poll and recheck intervals) from here, never back from a phase bound.
+ */
+export interface RegistryTimings {
+  /** Each HTTP call's timeout: the offline, force-remove and clean-up phases budget whole calls of it. */
+  readonly request: Duration;
+  readonly login: Duration;
+  readonly confirm: Duration;
+  readonly poll: Duration;
+  readonly recheck: Duration;
+  readonly cacheRefresh: Duration;
+  readonly rpc: Duration;
+  readonly stop: Duration;
+  readonly margin: Duration;
+}
 
-/** What each wait promised in the docs is for, for the error when it is zero. */
-const PROMISED_WAITS: Record<string, string> = {
+/** Why each wait the docs promise is at least 1s, for the error when it is zero. */
+const AT_LEAST_ONE_SECOND: Record<string, string> = {
+  requestTimeout: 'each call needs time to answer',
+  confirmTimeout: 'the registry needs time to confirm',
+  pollInterval: 'the script polls in whole seconds',
+  recheckInterval: 'the script re-checks in whole seconds',
+  loginTimeout: 'the login needs time to answer',
   cacheRefresh: 'the wait for client caches runs even when a step failed',
   rpcTimeout: 'the wait for in-flight calls runs even when a step failed',
 };
 
-/** Whole seconds of a duration prop, or a clear error naming it, its value and a value that fits. */
-function seconds(d: Duration | undefined, fallback: number, property: string, min = 0): Duration {
-  const v = d ?? Duration.seconds(fallback);
-  const ms = v?.toMilliseconds?.();
-  const example = `Duration.seconds(${DURATION_EXAMPLES[property] ?? Math.max(min, 1)})`;
-  if (ms === undefined || !Number.isFinite(ms) || ms % 1000 !== 0) {
-    throw new Error(`${property} ${ms === undefined ? String(v) : formatDuration(v)} must be a whole number of seconds (the script's timers count seconds). Use e.g. ${property}: ${example}.`);
-  }
-  if (ms < min * 1000) {
-    const why = PROMISED_WAITS[property] ? `${PROMISED_WAITS[property]}, so it is never 0` : 'it is a timer of the script';
-    throw new Error(`${property} ${formatDuration(v)} is ${ms < 0 ? 'negative' : 'too short'}: ${why}; it must be at least ${min}s. Use e.g. ${property}: ${example}.`);
-  }
-  return v;
+/** The timings of `options`, defaults filled in, each a whole number of seconds (the script's clock counts seconds). */
+export function registryTimings(registry: Registry, o: RegistryShutdownOptions = {}): RegistryTimings {
+  const timing = (d: Duration | undefined, fallback: Duration, property: string): Duration => {
+    const v = d ?? fallback;
+    const why = AT_LEAST_ONE_SECOND[property];
+    checkWholeSeconds(v, property, why ? 1 : 0, why);
+    return v;
+  };
+  return {
+    request: timing(o.requestTimeout, Duration.seconds(3), 'requestTimeout'),
+    login: timing(o.loginTimeout, Duration.seconds(3), 'loginTimeout'),
+    confirm: timing(o.confirmTimeout, Duration.seconds(5), 'confirmTimeout'),
+    poll: timing(o.pollInterval, Duration.seconds(1), 'pollInterval'),
+    recheck: timing(o.recheckInterval, Duration.seconds(5), 'recheckInterval'),
+    cacheRefresh: timing(o.cacheRefresh, registry.defaultCacheRefresh, 'cacheRefresh'),
+    rpc: timing(o.rpcTimeout, Duration.seconds(5), 'rpcTimeout'),
+    stop: timing(o.stopTimeout, Duration.seconds(30), 'stopTimeout'),
+    margin: timing(o.margin, Duration.seconds(2), 'margin'),
+  };
 }
 
 /** The calls of the offline step: the app's endpoint, else the flavour's own offline call, else its removal. */
@@ -52,53 +68,60 @@ export function offlineCalls(registry: Registry, offline?: OfflineEndpoint): Reg
 /** Name of the plan phase that keeps the whole-second clock's slack before the protected wait. */
 export const CLOCK_SLACK_PHASE = 'clock-slack';
 
+/** Name of the plan phase in which the sidecar tells the app container it is done (the done-file). */
+export const SIGNAL_APP_PHASE = 'signal-app';
+
 /**
  * The shutdown plan of a registry-aware service, in the order the script runs:
  * [login] → offline → confirm → force-remove → [clear-config] → clock-slack → client-caches →
- * in-flight → stop → margin. Every step before the protected wait (client-caches + in-flight) is
- * bounded by its own phase end, so the protected wait starts by its planned start and keeps its
- * whole length. The force-remove's bound holds its calls and the check after them.
+ * in-flight → [signal-app] → stop → margin. Every step before the protected wait (client-caches +
+ * in-flight) is bounded by its own phase end, so the protected wait starts by its planned start
+ * and keeps its whole length. The call phases are whole multiples of the request timeout; the
+ * force-remove's bound holds its calls and the check after them. `signalsApp`: the script ends by
+ * writing the done-file the app container waits for (the sidecar placement with `AppWait.DONE_FILE`).
  */
-export function registryPlan(registry: Registry, offline: OfflineEndpoint | undefined, o: RegistryShutdownOptions = {}): ShutdownPlan {
-  const request = seconds(o.requestTimeout, 3, 'requestTimeout', 1);
-  const times = (n: number) => Duration.seconds(request.toSeconds() * n);
+export function registryPlan(
+  registry: Registry, offline: OfflineEndpoint | undefined, t: RegistryTimings, signalsApp = false, terminationGracePeriod?: Duration,
+): ShutdownPlan {
+  const calls = (n: number) => Duration.seconds(t.request.toSeconds() * n);
   const spec = registry._spec;
-  seconds(o.pollInterval, 1, 'pollInterval', 1);
-  seconds(o.recheckInterval, 5, 'recheckInterval', 1);
   const phases: ShutdownPhaseProps[] = [];
   if (spec.login) {
-    phases.push({ kind: PhaseKind.DEREGISTER, name: 'login', description: 'log in to Nacos (token kept in memory, never logged; retried before each call later)', bound: seconds(o.loginTimeout, 3, 'loginTimeout', 1), boundProperty: 'loginTimeout' });
+    phases.push({ kind: PhaseKind.DEREGISTER, name: 'login', description: 'log in to Nacos (token kept in memory, never logged; retried before each call later)', bound: t.login, boundProperty: 'loginTimeout' });
   }
-  const calls = offlineCalls(registry, offline);
+  const offlineOnes = offlineCalls(registry, offline);
   phases.push({
     kind: PhaseKind.DEREGISTER,
     name: 'offline',
-    description: calls.map(c => c.description).join('; '),
-    bound: times(calls.length),
+    description: offlineOnes.map(c => c.description).join('; '),
+    bound: calls(offlineOnes.length),
     boundProperty: 'requestTimeout',
   });
-  phases.push({ kind: PhaseKind.DEREGISTER, name: 'confirm', description: `poll ${spec.checkedAt ?? registry.description} until the instance is gone`, bound: seconds(o.confirmTimeout, 5, 'confirmTimeout', 1), endsEarly: true, boundProperty: 'confirmTimeout' });
-  phases.push({ kind: PhaseKind.DEREGISTER, name: 'force-remove', description: `only if still there: ${spec.removal.map(c => c.description).join('; ')}, then check again (retried until this phase ends)`, bound: times(spec.removal.length + 1), boundProperty: 'requestTimeout' });
+  phases.push({ kind: PhaseKind.DEREGISTER, name: 'confirm', description: `poll ${spec.checkedAt ?? registry.description} until the instance is gone`, bound: t.confirm, endsEarly: true, boundProperty: 'confirmTimeout' });
+  phases.push({ kind: PhaseKind.DEREGISTER, name: 'force-remove', description: `only if still there: ${spec.removal.map(c => c.description).join('; ')}, then check again (retried until this phase ends)`, bound: calls(spec.removal.length + 1), boundProperty: 'requestTimeout' });
   if (spec.clearConfig) {
-    phases.push({ kind: PhaseKind.DEREGISTER, name: 'clear-config', description: spec.clearConfig.description, bound: request, boundProperty: 'requestTimeout' });
+    phases.push({ kind: PhaseKind.DEREGISTER, name: 'clear-config', description: spec.clearConfig.description, bound: calls(1), boundProperty: 'requestTimeout' });
   }
   phases.push({ kind: PhaseKind.DEREGISTER, name: CLOCK_SLACK_PHASE, description: "slack of the script's whole-second clock: the steps above end by here, so the wait below starts on time", bound: Duration.seconds(1) });
-  phases.push({ kind: PhaseKind.PROPAGATE, name: 'client-caches', description: 'clients refresh their registry caches (runs even when a step failed; re-checks that the instance stays removed)', bound: seconds(o.cacheRefresh ?? registry.defaultCacheRefresh, 0, 'cacheRefresh', 1), boundProperty: 'cacheRefresh' });
-  phases.push({ kind: PhaseKind.DRAIN, name: 'in-flight', description: 'calls sent before the refresh finish (RPC timeout)', bound: seconds(o.rpcTimeout, 5, 'rpcTimeout', 1), boundProperty: 'rpcTimeout' });
-  phases.push({ kind: PhaseKind.STOP, description: 'SIGTERM; the app shuts down gracefully', bound: seconds(o.stopTimeout, 30, 'stopTimeout'), boundProperty: 'stopTimeout' });
-  phases.push({ kind: PhaseKind.MARGIN, description: 'safety margin', bound: seconds(o.margin, 2, 'margin'), boundProperty: 'margin' });
-  return new ShutdownPlan({ phases, terminationGracePeriod: o.terminationGracePeriod });
+  phases.push({ kind: PhaseKind.PROPAGATE, name: 'client-caches', description: 'clients refresh their registry caches (runs even when a step failed; re-checks that the instance stays removed)', bound: t.cacheRefresh, boundProperty: 'cacheRefresh' });
+  phases.push({ kind: PhaseKind.DRAIN, name: 'in-flight', description: 'calls sent before the refresh finish (RPC timeout)', bound: t.rpc, boundProperty: 'rpcTimeout' });
+  if (signalsApp) {
+    // Writing a file on a shared emptyDir: 2s is ample, and budgeted here rather than in the script.
+    phases.push({ kind: PhaseKind.DRAIN, name: SIGNAL_APP_PHASE, description: 'the sidecar writes the done-file the app container waits for', bound: Duration.seconds(2) });
+  }
+  phases.push({ kind: PhaseKind.STOP, description: 'SIGTERM; the app shuts down gracefully', bound: t.stop, boundProperty: 'stopTimeout' });
+  phases.push({ kind: PhaseKind.MARGIN, description: 'safety margin', bound: t.margin, boundProperty: 'margin' });
+  return new ShutdownPlan({ phases, terminationGracePeriod });
 }
 
 /** Options of {@link deregistrationScript}. */
 export interface DeregistrationScriptOptions {
   readonly registry: Registry;
   readonly offline?: OfflineEndpoint;
+  /** Built by {@link registryPlan} from `timings`, with `signalsApp` when `doneFile` is set. */
   readonly plan: ShutdownPlan;
-  readonly pollInterval?: Duration;
-  /** How often the protected wait asks the registry again. Default 5s. */
-  readonly recheckInterval?: Duration;
-  /** The sidecar writes this file when deregistered and drained. */
+  readonly timings: RegistryTimings;
+  /** The sidecar writes this file when deregistered and drained, in the plan's signal-app phase. */
   readonly doneFile?: string;
   /** When false, a credentialed call is refused rather than sent through wget. Default true. */
   readonly allowCredentialsInArguments?: boolean;
@@ -130,8 +153,8 @@ function shellCall(c: RegistryCall): ShellCall {
 export function deregistrationScript(o: DeregistrationScriptOptions): PosixScript {
   const { plan, registry } = o;
   const spec = registry._spec;
-  const interval = o.pollInterval ?? Duration.seconds(1);
-  const request = plan.phase('force-remove').bound.toSeconds() / (spec.removal.length + 1);
+  const interval = o.timings.poll;
+  const request = o.timings.request.toSeconds();
   const presence = spec.presence(request);
   const ctx: ProbeContext = { timeoutSeconds: request, auth: spec.auth?.(request), presence, noArgvSecrets: o.allowCredentialsInArguments === false };
   const end = (phase: string) => plan.endOf(phase).toSeconds();
@@ -161,7 +184,7 @@ export function deregistrationScript(o: DeregistrationScriptOptions): PosixScrip
   const caches = plan.phase('client-caches').bound;
   const inFlight = plan.phase('in-flight').bound;
   const waitSeconds = caches.toSeconds() + inFlight.toSeconds();
-  const recheck = (o.recheckInterval ?? Duration.seconds(5)).toSeconds();
+  const recheck = o.timings.recheck.toSeconds();
   steps.push(Step.pollUntilZero({
     interval,
     description: 'seconds left of the protected wait',
@@ -174,7 +197,7 @@ export function deregistrationScript(o: DeregistrationScriptOptions): PosixScrip
     }, ctx),
   }));
   if (o.doneFile) {
-    steps.push(Step.run(['touch', o.doneFile], `signal the app container (${o.doneFile})`, { timeout: Duration.seconds(2) }));
+    steps.push(Step.run(['touch', o.doneFile], `signal the app container (${o.doneFile})`, { timeout: plan.phase(SIGNAL_APP_PHASE).bound }));
   }
   return new PosixScript({ name: `${registry.kind}-deregister`, deadline: plan.preStopDeadline, steps });
 }

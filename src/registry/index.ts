@@ -1,6 +1,12 @@
 export * from './secret';
+export { RegistryKind, RegistryCommonOptions } from './flavour';
+export { NacosApiVersion, NacosAuth, NacosRegistryOptions } from './nacos';
+export { EurekaRegistryOptions } from './eureka';
+export { ConsulRegistryOptions } from './consul';
+export { CustomRegistryOptions } from './custom';
 export * from './registry';
 export * from './confirmation';
 export * from './offline-endpoint';
 export * from './options';
 export * from './registry-aware-service';
+export * from './service-props';

@@ -1,8 +1,8 @@
+import { checkPort, ValidationError, withValueKey } from '../core';
 import { HttpHeader, HttpMethod, ShellWord } from '../script';
 import { bindHeaders, RegistryCall, SecretEnv } from './internal';
 import { RegistryHeader } from './secret';
-import { checkUrl, placeholdersIn, requirePort, userWord } from './url';
-import { madeFrom } from '../script/value-key';
+import { checkUrl, runtimeEnvOf } from './url';
 
 /** Options of {@link OfflineEndpoint.springBootServiceRegistry}. */
 export interface SpringBootServiceRegistryOptions {
@@ -56,23 +56,23 @@ export class OfflineEndpoint {
    * `management.endpoints.web.exposure.include=service-registry`).
    */
   public static springBootServiceRegistry(options: SpringBootServiceRegistryOptions): OfflineEndpoint {
-    return madeFrom('OfflineEndpoint.springBootServiceRegistry', options, o => OfflineEndpoint.makeSpringBootServiceRegistry(o));
+    return withValueKey(OfflineEndpoint.makeSpringBootServiceRegistry(options), 'OfflineEndpoint.springBootServiceRegistry', options);
   }
 
   /** Any HTTP endpoint of the app that takes it offline. */
   public static http(options: HttpOfflineEndpointOptions): OfflineEndpoint {
-    return madeFrom('OfflineEndpoint.http', options, o => OfflineEndpoint.makeHttp(o));
+    return withValueKey(OfflineEndpoint.makeHttp(options), 'OfflineEndpoint.http', options);
   }
 
   private static makeSpringBootServiceRegistry(options: SpringBootServiceRegistryOptions): OfflineEndpoint {
-    const port = requirePort(options.port, 'OfflineEndpoint.springBootServiceRegistry port');
+    const port = checkPort(options.port, 'OfflineEndpoint.springBootServiceRegistry port');
     const path = options.path ?? '/actuator/service-registry';
     if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
-      throw new Error(`OfflineEndpoint.springBootServiceRegistry path '${path}' must start with '/' and use only letters, digits and '-._~/'.`);
+      throw new ValidationError('OfflineEndpoint.springBootServiceRegistry path', path, "must start with '/' and use only letters, digits and '-._~/'. Write it like path: '/actuator/service-registry'.");
     }
     const status = options.status ?? 'OUT_OF_SERVICE';
     if (!/^[A-Z_]{1,32}$/.test(status)) {
-      throw new Error(`OfflineEndpoint.springBootServiceRegistry status '${status}' is not a registry status: use e.g. OUT_OF_SERVICE or DOWN.`);
+      throw new ValidationError('OfflineEndpoint.springBootServiceRegistry status', status, "is not a registry status: use e.g. 'OUT_OF_SERVICE' or 'DOWN'.");
     }
     return new OfflineEndpoint({
       method: HttpMethod.POST,
@@ -89,11 +89,11 @@ export class OfflineEndpoint {
     const method = options.method ?? HttpMethod.POST;
     return new OfflineEndpoint({
       method,
-      url: userWord(url),
+      url: ShellWord.userTemplate(url, 'OfflineEndpoint.http url'),
       body: options.body === undefined ? undefined : ShellWord.literal(options.body),
       headers: bound.headers,
       description: `app: ${method} ${url}`,
-    }, bound.envs, placeholdersIn(url));
+    }, bound.envs, runtimeEnvOf([url]));
   }
 
   /** @internal */ public readonly _call: RegistryCall;

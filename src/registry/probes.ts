@@ -1,6 +1,5 @@
 import { HttpHeader, Shell, ShellWord } from '../script';
 import { AuthCheck, FLATTEN, PresenceCheck } from './shell-calls';
-import { userWord } from './url';
 
 /**
  * Presence checks for the registry flavours, as bodies of the shell function `gs_reg_present`: each
@@ -233,13 +232,15 @@ export function statusPresence(o: StatusPresenceOptions): PresenceCheck {
  * other placeholders in the URL and the text are read at run time).
  * @internal
  */
-export function adminCheckPresence(name: string, checkUrl: string, headers: HttpHeader[], text?: string): (timeoutSeconds: number) => PresenceCheck {
+export function adminCheckPresence(
+  name: string, checkUrl: ShellWord, headers: HttpHeader[], text?: ShellWord,
+): (timeoutSeconds: number) => PresenceCheck {
   return t => statusPresence({
     description: `this instance at the ${name}`,
-    url: userWord(checkUrl),
+    url: checkUrl,
     headers,
     timeoutSeconds: t,
-    text: text === undefined ? undefined : userWord(text),
+    text,
   });
 }
 
@@ -322,4 +323,3 @@ export function nacosAuthCheck(o: NacosAuthOptions): AuthCheck {
     ].join('\n'),
   };
 }
-

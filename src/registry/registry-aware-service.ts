@@ -4,115 +4,13 @@ import { Construct } from 'constructs';
 import { holdScript } from '../hook-sidecar';
 import { ShutdownPlan } from '../plan';
 import { PosixScript } from '../script';
-import { GracefulWorkload, KubernetesVersion, PreStopHook } from '../workload';
-import { carriesCredential, deregistrationScript, registryPlan, waitForSidecarScript } from './deregistration';
+import { GracefulWorkload, PreStopHook } from '../workload';
+import { deriveRegistryService } from './derive-service';
 import { SecretEnv } from './internal';
-import { OfflineEndpoint } from './offline-endpoint';
-import { RegistryShutdownOptions } from './options';
-import { Registry } from './registry';
+import { AppWait, DeregistrationPlacement, RegistryAwareServiceProps, SIDECAR_NAME, SIGNAL_DIR } from './service-props';
 import { renderTriggerCgi, TRIGGER_DIR, TRIGGER_PATH, TRIGGER_SCRIPT, triggerCommand } from './trigger';
-import { DerivationCache } from '../script/value-key';
+import { DerivationCache, RUNTIME_PLACEHOLDERS } from '../core';
 import { withConstructPath } from '../workload/errors';
-
-/** Where the deregistration script runs. */
-export enum DeregistrationPlacement {
-  /** In the app container's preStop: the app image needs `sh` and curl or wget. */
-  APP_CONTAINER = 'app-container',
-  /**
-   * In a sidecar: the app needs no SDK and no HTTP client. How the app waits (and what starts the
-   * sidecar's deregistration) is `appWait`.
-   */
-  SIDECAR = 'sidecar',
-}
-
-/** How the app container waits for the sidecar in the SIDECAR placement. */
-export enum AppWait {
-  /**
-   * The sidecar (an ordinary container) runs the deregistration in its own preStop, which the
-   * kubelet starts at t=0 together with the app's; the app's preStop script polls for the
-   * sidecar's done-file on a shared emptyDir (needs `sh`, `date` and `sleep` in the app image).
-   */
-  DONE_FILE = 'done-file',
-  /**
-   * As DONE_FILE, but the app's preStop sleeps until the plan's preStop deadline: the kubelet's
-   * sleep action on 1.30+ (no tools at all), `sleep N` before. Always waits the whole window.
-   */
-  SLEEP = 'sleep',
-  /**
-   * The app's preStop is an `httpGet` the kubelet makes to the sidecar (no tools in the app
-   * image); the sidecar serves it with busybox `httpd` and a CGI that runs the deregistration and
-   * answers when it has ended, so the app's SIGTERM follows as soon as the deregistration is done.
-   * The sidecar is a native sidecar on 1.29+ (started before the app, stopped after it); before
-   * 1.29 an ordinary container whose own preStop holds it until the deregistration has ended.
-   * Needs `sidecarImage` with `sh`, busybox `httpd` and curl (or GNU wget for PUT/DELETE calls).
-   */
-  HTTP_GET = 'http-get',
-}
-
-/** Props of a {@link RegistryAwareService}. */
-export interface RegistryAwareServiceProps extends RegistryShutdownOptions {
-  /** The registry the app is registered in, and how to leave it. */
-  readonly registry: Registry;
-  /**
-   * The app's own offline endpoint, called first.
-   * @default none: the registry flavour's offline call (custom) or its removal call is the first step
-   */
-  readonly offlineEndpoint?: OfflineEndpoint;
-  /** The app container (cdk8s-plus container props; its preStop is set here). */
-  readonly app: kplus.ContainerProps;
-  /**
-   * Where the deregistration runs.
-   * @default DeregistrationPlacement.APP_CONTAINER
-   */
-  readonly placement?: DeregistrationPlacement;
-  /**
-   * The sidecar image: needs `sh`, `date`, `sleep`, `touch` and curl (or GNU wget for PUT/DELETE);
-   * with `AppWait.HTTP_GET` also busybox `httpd` (e.g. Alpine with `curl` and `busybox-extras`).
-   * @default 'curlimages/curl:8.8.0' (DONE_FILE and SLEEP); required with HTTP_GET
-   */
-  readonly sidecarImage?: string;
-  /**
-   * How the app waits for the sidecar (SIDECAR placement only).
-   * @default AppWait.SLEEP on Kubernetes 1.30+ (no tools needed), AppWait.DONE_FILE before
-   */
-  readonly appWait?: AppWait;
-  /**
-   * The port of the sidecar's trigger (`AppWait.HTTP_GET` only). It listens on the pod IP, as the
-   * kubelet calls it there: restrict it with a NetworkPolicy (a GET deregisters the pod).
-   * @default 19010
-   */
-  readonly triggerPort?: number;
-  /**
-   * The Kubernetes version targeted.
-   * @default KubernetesVersion.V1_28
-   */
-  readonly kubernetesVersion?: KubernetesVersion;
-  /**
-   * Replicas.
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * Whether a credential (a token, a password, a secret header) may be passed to wget as an
-   * argument when the image has no curl. With curl, credentials always go to `curl -K -` on stdin,
-   * never into a process's arguments. GNU and busybox wget take headers and bodies only as
-   * arguments, which any process in the pod (or on the node, with a shared process namespace or a
-   * debug container) can read from /proc/PID/cmdline while the request runs. With `false`, the script
-   * refuses such a call when it finds only wget, and logs why (the image's tools are known only at
-   * run time, so this is enforced there). With the default, the construct warns at synthesis
-   * (printed once per process, and in `credentialWarning` and the node metadata
-   * `graceful-shutdown:warning`).
-   * @default true
-   */
-  readonly allowCredentialsInArguments?: boolean;
-}
-
-/** Mount path of the shared emptyDir in the SIDECAR placement. */
-export const SIGNAL_DIR = '/var/run/graceful-shutdown';
-/** The sidecar's done-file. */
-export const DONE_FILE = `${SIGNAL_DIR}/deregistered`;
-/** Name of the sidecar container. */
-export const SIDECAR_NAME = 'registry-deregister';
 
 /**
  * A microservice registered by pod IP in a service registry (Nacos, Eureka, Consul, an in-house
@@ -250,9 +148,10 @@ export class RegistryAwareService extends Construct {
 
   private envFor(secrets: SecretEnv[], runtime: Set<string>): { [name: string]: kplus.EnvValue } {
     const env: { [name: string]: kplus.EnvValue } = {};
-    if (runtime.has('POD_IP')) env.POD_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP);
-    if (runtime.has('HOST_IP')) env.HOST_IP = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_IP);
-    if (runtime.has('POD_NAME')) env.POD_NAME = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME);
+    // The placeholders user strings may name, each from its downward-API field (one list, src/core).
+    for (const p of RUNTIME_PLACEHOLDERS) {
+      if (runtime.has(p.name)) env[p.name] = kplus.EnvValue.fromFieldRef(p.fieldPath as kplus.EnvFieldPaths);
+    }
     const imported = new Map<string, kplus.ISecret>();
     for (const s of secrets) {
       let secret = s.secret.secret;
@@ -267,68 +166,7 @@ export class RegistryAwareService extends Construct {
   }
 }
 
-/** What a RegistryAwareService derives from its props alone. */
-interface Derived {
-  readonly version: KubernetesVersion;
-  readonly placement: DeregistrationPlacement;
-  readonly wait: AppWait;
-  readonly plan: ShutdownPlan;
-  /** Sealed (rendered). */
-  readonly script: PosixScript;
-  /** The app's wait for the sidecar's done file (SIDECAR placement with DONE_FILE); sealed. */
-  readonly waitForSidecar?: PosixScript;
-  readonly credentialWarning?: string;
-}
-
-function derive(props: RegistryAwareServiceProps): Derived {
-  const version = props.kubernetesVersion ?? KubernetesVersion.V1_28;
-  const placement = props.placement ?? DeregistrationPlacement.APP_CONTAINER;
-  const sidecarMode = placement === DeregistrationPlacement.SIDECAR;
-  const wait = props.appWait ?? (version.supportsSleepAction ? AppWait.SLEEP : AppWait.DONE_FILE);
-  if (!props.registry) throw new Error('registry is missing: give Registry.nacos(...), Registry.eureka(...), Registry.consul(...) or Registry.custom(...).');
-  if (!props.app?.image) throw new Error("app.image is missing: give the app container's image.");
-  for (const [prop, value] of [['sidecarImage', props.sidecarImage], ['appWait', props.appWait], ['triggerPort', props.triggerPort]]) {
-    if (value !== undefined && !sidecarMode) {
-      throw new Error(`${prop} is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop ${prop}.`);
-    }
-  }
-  if (props.triggerPort !== undefined && wait !== AppWait.HTTP_GET) {
-    throw new Error(`triggerPort ${props.triggerPort} is set but appWait is ${wait}. Set appWait: AppWait.HTTP_GET or drop triggerPort.`);
-  }
-  if (wait === AppWait.HTTP_GET && props.sidecarImage === undefined) {
-    throw new Error('appWait HTTP_GET needs sidecarImage: an image with sh, busybox httpd and curl (e.g. Alpine with the curl and busybox-extras packages); the default curlimages/curl:8.8.0 has no httpd. Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP.');
-  }
-  if (props.triggerPort !== undefined && (!Number.isInteger(props.triggerPort) || props.triggerPort < 1 || props.triggerPort > 65535)) {
-    throw new Error(`triggerPort ${props.triggerPort} is not a port: use a whole number 1-65535, e.g. 19010.`);
-  }
-  if (props.allowCredentialsInArguments !== undefined && typeof props.allowCredentialsInArguments !== 'boolean') {
-    throw new Error(`allowCredentialsInArguments ${JSON.stringify(props.allowCredentialsInArguments)} is not a boolean: use true or false.`);
-  }
-  const plan = registryPlan(props.registry, props.offlineEndpoint, props);
-  const script = deregistrationScript({
-    registry: props.registry,
-    offline: props.offlineEndpoint,
-    plan,
-    pollInterval: props.pollInterval,
-    recheckInterval: props.recheckInterval,
-    doneFile: sidecarMode && wait !== AppWait.HTTP_GET ? DONE_FILE : undefined,
-    allowCredentialsInArguments: props.allowCredentialsInArguments,
-  });
-  script.render();
-  const waitForSidecar = sidecarMode && wait === AppWait.DONE_FILE ? waitForSidecarScript(plan, DONE_FILE) : undefined;
-  waitForSidecar?.render();
-  const spec = props.registry._spec;
-  const calls = [...spec.removal, ...(spec.offline ?? [])];
-  if (spec.clearConfig) calls.push(spec.clearConfig);
-  if (props.offlineEndpoint) calls.push(props.offlineEndpoint._call);
-  const credentialed = calls.some(carriesCredential) || spec.auth !== undefined;
-  const credentialWarning = credentialed && props.allowCredentialsInArguments !== false
-    ? 'registry calls carry credentials: with curl in the image they go to curl on stdin, but an image with only wget passes them as wget arguments, readable in /proc/PID/cmdline by other processes in the pod. Add curl to the image, or set allowCredentialsInArguments: false to refuse such calls.'
-    : undefined;
-  return { version, placement, wait, plan, script, waitForSidecar, credentialWarning };
-}
-
-const DERIVATIONS = new DerivationCache(derive);
+const DERIVATIONS = new DerivationCache(deriveRegistryService);
 
 /** Warnings already printed: a platform synthesizes many equal services, one line says it. */
 const WARNED = new Set<string>();

@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { ValidationError } from '../core';
 import { HttpHeader, Shell } from '../script';
 
 /**
@@ -14,7 +15,7 @@ export class RegistrySecret {
   /** A key of a Secret that exists in the namespace, by name. */
   public static fromSecretName(name: string, key: string): RegistrySecret {
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
-      throw new Error(`secret name '${name}' is not a valid Kubernetes object name: use lower-case letters, digits, '-' and '.'.`);
+      throw new ValidationError('RegistrySecret.fromSecretName name', name, "is not a valid Kubernetes object name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. 'nacos-cred').");
     }
     return new RegistrySecret(key, undefined, name);
   }
@@ -28,7 +29,7 @@ export class RegistrySecret {
 
   private constructor(key: string, secret?: kplus.ISecret, secretName?: string) {
     if (!/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
-      throw new Error(`secret key '${key}' is not a valid Secret data key: use letters, digits, '-', '_' and '.'.`);
+      throw new ValidationError('RegistrySecret key', key, "is not a valid Secret data key: use letters, digits, '-', '_' and '.' (e.g. 'password').");
     }
     this.key = key;
     this.secret = secret;

@@ -17,7 +17,6 @@
  * `allowCredentialsInArguments: false`, is refused at run time.
  */
 import { IPollProbe, Shell, ShellWord } from '../script';
-import { keyedProbe } from '../script/value-key';
 
 /** A call with the words it is rendered from. @internal */
 export interface ShellCall {
@@ -279,7 +278,7 @@ function probe(description: string, lines: string[], tag: string): IPollProbe {
     `${count}=; ${why}=$gs_why`,
     'return 1',
   ].join('\n');
-  return keyedProbe({ description, usesHttp: true, renderBody: () => body }, tag, body);
+  return { description, usesHttp: true, renderBody: () => body };
 }
 
 /** Options shared by the probes. @internal */

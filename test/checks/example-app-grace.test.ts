@@ -34,7 +34,7 @@ test.each(deployments.map(d => [d.metadata.name, d]))('%s: grace lowered by 1s a
 
 test('library scripts are judged by the plan annotation, whatever form the runtime\'s deadline line takes', () => {
   let rewritten = 0;
-  const edited = JSON.parse(JSON.stringify(objects), (key, value) => {
+  const edited = JSON.parse(JSON.stringify(objects), (_key, value) => {
     if (typeof value === 'string' && value.includes('# cdk8s-graceful-shutdown: ') && /^gs_deadline=.*$/m.test(value)) {
       rewritten++;
       return value.replace(/^gs_deadline=.*$/m, 'gs_deadline=$(gs_deadline_from_header)');

@@ -139,7 +139,7 @@ test('bad chart options and colliding values keys fail with what to change', () 
   expect(() => HelmChart.fromApp(new App(), { name: 'web', version: '1.0' })).toThrow(/version '1.0' is not a SemVer 2 version/);
   const app = new App();
   const chart = new Chart(app, 'c');
-  const pod = (name: string) => ({ template: { spec: { containers: [{ name: 'x', image: 'x' }] } } });
+  const pod = (_name: string) => ({ template: { spec: { containers: [{ name: 'x', image: 'x' }] } } });
   new ApiObject(chart, 'a-b', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'one' }, spec: pod('one') });
   const nested = new Chart(app, 'c-a');
   new ApiObject(nested, 'b', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'two' }, spec: pod('two') });

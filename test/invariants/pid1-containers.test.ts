@@ -100,7 +100,8 @@ async function runAndStop(c: AddedContainer): Promise<{ exitMs?: number; caught:
 
 const SIGTERM = 15;
 
-(canUnsharePid() ? describe : describe.skip)('invariant 4: added containers exit on SIGTERM as PID 1', () => {
+// Skipped only on a developer machine that cannot make PID namespaces; in CI a missing unshare fails.
+(canUnsharePid() || process.env.CI ? describe : describe.skip)('invariant 4: added containers exit on SIGTERM as PID 1', () => {
   test.each([KubernetesVersion.V1_28, KubernetesVersion.V1_29])('envoy drain-manager on %s', async version => {
     const c = envoyDrainManager(version, await freePort());
     const r = await runAndStop(c);

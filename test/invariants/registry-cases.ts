@@ -16,7 +16,7 @@ import * as fc from 'fast-check';
 import { mtimeMs, RunReport, runChecked } from './harness';
 import { runContainerAsPid1 } from './pid1';
 import { AppWait, DeregistrationPlacement, KubernetesVersion, Registry, RegistryAwareService } from '../../src';
-import { SIGNAL_DIR } from '../../src/registry/registry-aware-service';
+import { SIGNAL_DIR } from '../../src/registry/service-props';
 import { TRIGGER_DIR, TRIGGER_WWW } from '../../src/registry/trigger';
 import { Mode } from '../registry/fakes/fake-server';
 import { FakeNacos } from '../registry/fakes/nacos';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { NacosAuth, OfflineEndpoint, Registry, RegistryShutdownOptions, RegistrySecret } from '../../src';
 import { FakeServer } from './fakes/fake-server';
-import { deregistrationScript, registryPlan } from '../../src/registry/deregistration';
+import { deregistrationScript, registryPlan, registryTimings } from '../../src/registry/deregistration';
 import { requireTool } from '../script/run-script';
 
 /** Short plan values so real runs take seconds: requests 1s, confirm 2s, caches 1s, RPC 1s. */
@@ -20,8 +20,9 @@ export const SHORT: RegistryShutdownOptions = {
 
 /** The plan and the rendered deregistration script of a registry. */
 export function scriptFor(registry: Registry, offline?: OfflineEndpoint, options: RegistryShutdownOptions = SHORT, doneFile?: string) {
-  const plan = registryPlan(registry, offline, options);
-  const script = deregistrationScript({ registry, offline, plan, doneFile, recheckInterval: options.recheckInterval });
+  const timings = registryTimings(registry, options);
+  const plan = registryPlan(registry, offline, timings, doneFile !== undefined, options.terminationGracePeriod);
+  const script = deregistrationScript({ registry, offline, plan, timings, doneFile });
   return { plan, script, text: script.render() };
 }
 

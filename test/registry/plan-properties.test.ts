@@ -91,7 +91,7 @@ test('a ${NAME} in a URL is accepted exactly when the script reads NAME at run t
       if (supported.includes(name)) {
         expect(make).not.toThrow();
       } else {
-        expect(make).toThrow(`Registry.custom offlineUrl 'http://admin/o/\${${name}}' names \${${name}}, which nothing substitutes: the script reads only \${POD_IP}, \${HOST_IP}, \${POD_NAME} at run time.`);
+        expect(make).toThrow(`Registry.custom offlineUrl 'http://admin/o/\${${name}}' names \${${name}}, which is never set at run time: the supported placeholders are \${POD_IP}, \${HOST_IP}, \${POD_NAME}.`);
       }
     },
   ), { numRuns: 200 });

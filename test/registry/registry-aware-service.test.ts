@@ -6,6 +6,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as YAML from 'yaml';
 import { RegistryChart } from '../../examples/registry';
 import { AppWait, Confirmation, DeregistrationPlacement, GracefulShutdownChecks, HttpMethod, KubernetesVersion, NacosAuth, OfflineEndpoint, Registry, RegistryAwareService, RegistryHeader, RegistrySecret } from '../../src';
+import { ValidationError } from '../../src/core';
 import { runScript } from '../script/run-script';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
 
@@ -17,6 +18,27 @@ const nacos = (extra: Partial<Parameters<typeof Registry.nacos>[0]> = {}) => Reg
   clearConfigUrl: 'http://soa-admin.soa/admin/config/${POD_IP}',
   ...extra,
 });
+
+/** The ValidationError `make` throws; fails the test when it throws anything else or nothing. */
+function validationErrorOf(make: () => unknown): ValidationError {
+  try {
+    make();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('no error was thrown');
+}
+
+/** Asserts a ValidationError's parts: construct path (when built in a chart), property, value, fix. */
+function expectError(make: () => unknown, parts: { path?: string; property: string; value: unknown; fix: RegExp | string }): void {
+  const e = validationErrorOf(make);
+  expect(e.constructPath).toBe(parts.path);
+  expect(e.property).toBe(parts.property);
+  expect(e.value).toEqual(parts.value);
+  if (typeof parts.fix === 'string') expect(e.fix).toBe(parts.fix);
+  else expect(e.fix).toMatch(parts.fix);
+}
 
 function build(props: Partial<ConstructorParameters<typeof RegistryAwareService>[2]> = {}) {
   const chart = Testing.chart();
@@ -120,41 +142,45 @@ describe('RegistryAwareService', () => {
       .toThrow(/^test\/soa-test: terminationGracePeriod 1m is shorter than the plan's 2m22s: offline 3s \+ confirm 5s \+ force-remove 6s \+ clock-slack 1s \+ client-caches 1m30s \+ in-flight 5s \+ stop 30s \+ margin 2s; .*Raise terminationGracePeriod to at least 2m22s or lower cacheRefresh\.$/);
     expect(() => build({ cacheRefresh: Duration.seconds(50), rpcTimeout: Duration.seconds(10), terminationGracePeriod: Duration.seconds(60) }))
       .toThrow(/client-caches phase .* does not fit before SIGKILL at t=1m\. Raise terminationGracePeriod to at least 1m53s or lower cacheRefresh/);
-    expect(() => build({ requestTimeout: Duration.millis(1500) })).toThrow(/^test\/soa-test: requestTimeout 1\.5s must be a whole number of seconds \(the script's timers count seconds\)\. Use e\.g\. requestTimeout: Duration\.seconds\(3\)\.$/);
-    expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage is set but placement is not SIDECAR/);
-    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 })).toThrow("Registry.nacos serviceName \"\" is missing or empty. Give it, e.g. serviceName: 'soa-test'.");
+    expect(() => build({ requestTimeout: Duration.millis(1500) }))
+      .toThrow('test/soa-test: requestTimeout 1.5s must be a whole number of seconds, at least 1s (each call needs time to answer). Use Duration.seconds(n).');
+    expect(() => build({ sidecarImage: 'curlimages/curl:8.8.0' })).toThrow(/sidecarImage 'curlimages\/curl:8.8.0' is set but placement is not SIDECAR/);
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: '', port: 8080 }))
+      .toThrow("Registry.nacos serviceName '' is empty: give the service name the app registers as, e.g. 'soa-test'.");
     expect(() => Registry.nacos({ serverUrl: 'ftp://nacos:8848', serviceName: 'soa-test', port: 8080 })).toThrow(/Registry.nacos serverUrl 'ftp:\/\/nacos:8848' is not an http\(s\) URL/);
-    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 80800 })).toThrow(/Registry.nacos port 80800 is not a port/);
-    expect(() => Registry.eureka({ serverUrl: 'http://e/eureka', appName: 'a' })).toThrow(/needs instanceId or port/);
+    expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 80800 })).toThrow('Registry.nacos port 80800 is out of range: use a whole number 1-65535.');
+    expectError(() => Registry.eureka({ serverUrl: 'http://e/eureka', appName: 'a' }),
+      { property: 'Registry.eureka port', value: undefined, fix: /^is required: give port \(e\.g\. 8080\) or instanceId/ });
     expect(() => Registry.custom({ offlineUrl: 'http://a/o', checkUrl: 'http://a/c', forceRemoveUrl: 'file:///etc/passwd' })).toThrow(/forceRemoveUrl 'file:\/\/\/etc\/passwd' is not an http\(s\) URL/);
-    expect(() => Registry.consul({ agentUrl: 'http://a:8500', serviceId: 'x\ny' })).toThrow(/serviceId .* control character/);
+    expectError(() => Registry.consul({ agentUrl: 'http://a:8500', serviceId: 'x\ny' }), { property: 'Registry.consul serviceId', value: 'x\ny', fix: 'contains a control character. Remove it.' });
     expect(() => OfflineEndpoint.springBootServiceRegistry({ port: 8080, status: 'down; rm -rf /' })).toThrow(/status .* is not a registry status/);
     expect(() => RegistryHeader.of('X-Bad Header', 'v')).toThrow(/not a valid token/);
     expect(() => RegistrySecret.fromSecretName('Bad_Name', 'k')).toThrow(/not a valid Kubernetes object name/);
     // Whole messages: the factory and property, the value, the fix.
     expect(() => Registry.consul({ agentUrl: 'http://consul:8500', serviceId: '  ' }))
-      .toThrow("Registry.consul serviceId \"  \" is missing or empty. Give it, e.g. serviceId: 'soa-test-8080'.");
+      .toThrow("Registry.consul serviceId '  ' is empty: give the service ID registered on the agent, e.g. 'soa-test-8080'.");
     expect(() => Registry.nacos({ serverUrl: 'http://nacos:8848', serviceName: 'soa-test', port: 8080, contextPath: 'nacos' }))
       .toThrow("Registry.nacos contextPath 'nacos' must start with '/' and use only letters, digits and '-._~/'. Write it like contextPath: '/nacos'.");
     expect(() => build({ placement: DeregistrationPlacement.SIDECAR, pollInterval: Duration.seconds(0) }))
-      .toThrow(/^test\/soa-test: pollInterval 0s is too short: it is a timer of the script; it must be at least 1s\. Use e\.g\. pollInterval: Duration\.seconds\(1\)\.$/);
+      .toThrow(/^test\/soa-test: pollInterval 0s must be a whole number of seconds, at least 1s \(the script polls in whole seconds; zero would skip a wait the plan promises\)\. Use Duration\.seconds\(n\)\.$/);
   });
 
   test('a wait the docs promise cannot be zero or negative: rpcTimeout and cacheRefresh (construct path, property, value, fix)', () => {
     expect(() => build({ rpcTimeout: Duration.seconds(0) }))
-      .toThrow('test/soa-test: rpcTimeout 0s is too short: the wait for in-flight calls runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. rpcTimeout: Duration.seconds(3).');
+      .toThrow('test/soa-test: rpcTimeout 0s must be a whole number of seconds, at least 1s (the wait for in-flight calls runs even when a step failed; zero would skip a wait the plan promises). Use Duration.seconds(n).');
     expect(() => build({ cacheRefresh: Duration.seconds(0) }))
-      .toThrow('test/soa-test: cacheRefresh 0s is too short: the wait for client caches runs even when a step failed, so it is never 0; it must be at least 1s. Use e.g. cacheRefresh: Duration.seconds(10).');
-    expect(() => build({ recheckInterval: Duration.seconds(0) })).toThrow(/^test\/soa-test: recheckInterval 0s is too short/);
+      .toThrow('test/soa-test: cacheRefresh 0s must be a whole number of seconds, at least 1s (the wait for client caches runs even when a step failed; zero would skip a wait the plan promises). Use Duration.seconds(n).');
+    expectError(() => build({ recheckInterval: Duration.seconds(0) }), { path: 'test/soa-test', property: 'recheckInterval', value: Duration.seconds(0), fix: /at least 1s/ });
+    expectError(() => build({ stopTimeout: Duration.millis(2500) }), { path: 'test/soa-test', property: 'stopTimeout', value: Duration.millis(2500), fix: /whole number of seconds/ });
   });
 
   test('placeholders: only ${POD_IP}, ${HOST_IP} and ${POD_NAME} are substituted; any other is a synthesis error listing them', () => {
-    const supported = 'the script reads only ${POD_IP}, ${HOST_IP}, ${POD_NAME} at run time';
+    const supported = 'the supported placeholders are ${POD_IP}, ${HOST_IP}, ${POD_NAME}';
     expect(() => Registry.nacos({ serverUrl: 'http://${NACOS_HOST}:8848', serviceName: 'soa-test', port: 8080 }))
-      .toThrow(`Registry.nacos serverUrl 'http://\${NACOS_HOST}:8848' names \${NACOS_HOST}, which nothing substitutes: ${supported}. Write the value itself, or use one of those, e.g. serverUrl: 'http://nacos.soa:8848'.`);
-    expect(() => nacos({ clearConfigUrl: 'http://soa-admin/admin/config/${POD_IP}?env=${ENV}' })).toThrow(/Registry.nacos clearConfigUrl .* names \$\{ENV\}, which nothing substitutes/);
-    expect(() => Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', instanceId: '${HOSTNAME}:soa-test:8080' }))
-      .toThrow(/Registry.eureka instanceId '\$\{HOSTNAME\}:soa-test:8080' names \$\{HOSTNAME\}, .* e\.g\. instanceId: '\$\{POD_NAME\}:soa-test:8080'\./);
+      .toThrow(`Registry.nacos serverUrl 'http://\${NACOS_HOST}:8848' names \${NACOS_HOST}, which is never set at run time: ${supported}. Write the value itself, or use one of those.`);
+    expect(() => nacos({ clearConfigUrl: 'http://soa-admin/admin/config/${POD_IP}?env=${ENV}' })).toThrow(/Registry.nacos clearConfigUrl .* names \$\{ENV\}, which is never set at run time/);
+    expectError(() => Registry.eureka({ serverUrl: 'http://eureka:8761/eureka', appName: 'soa-test', instanceId: '${HOSTNAME}:soa-test:8080' }),
+      { property: 'Registry.eureka instanceId', value: '${HOSTNAME}:soa-test:8080', fix: /^names \$\{HOSTNAME\}, which is never set at run time: the supported placeholders are/ });
     expect(() => Registry.custom({ offlineUrl: 'http://a/o/${POD_IP}', checkUrl: 'http://a/c/${pod_ip}', forceRemoveUrl: 'http://a/f' })).toThrow(/Registry.custom checkUrl .* names \$\{pod_ip\}/);
     expect(() => Confirmation.adminController({ checkUrl: 'http://a/c', checkPresentText: '"ip":"${IP}"' })).toThrow(/checkPresentText .* names \$\{IP\}/);
     // The supported ones pass.
@@ -163,12 +189,15 @@ describe('RegistryAwareService', () => {
 
   test('URL errors give an example that fits the property: Eureka and Consul never suggest a Nacos URL; an empty Nacos serverUrl does not suggest an Envoy admin URL', () => {
     expect(() => Registry.nacos({ serverUrl: '', serviceName: 'soa-test', port: 8080 }))
-      .toThrow("Registry.nacos serverUrl \"\" is missing or empty. Write it like serverUrl: 'http://nacos.soa:8848'.");
+      .toThrow("Registry.nacos serverUrl '' is not an http(s) URL with a host. Write it like 'http://nacos.soa:8848'.");
     expect(() => Registry.eureka({ serverUrl: 'eureka:8761', appName: 'soa-test', port: 8080 }))
-      .toThrow("Registry.eureka serverUrl 'eureka:8761' is not an http(s) URL with a host. Write it like serverUrl: 'http://eureka.soa:8761/eureka'.");
+      .toThrow("Registry.eureka serverUrl 'eureka:8761' is not an http(s) URL with a host. Write it like 'http://eureka.soa:8761/eureka'.");
     expect(() => Registry.consul({ agentUrl: 'consul 8500', serviceId: 'x' }))
-      .toThrow("Registry.consul agentUrl 'consul 8500' contains white space or a line break. Write it like agentUrl: 'http://${HOST_IP}:8500'.");
-    expect(() => OfflineEndpoint.http({ url: '' })).toThrow("OfflineEndpoint.http url \"\" is missing or empty. Write it like url: 'http://127.0.0.1:8080/offline'.");
+      .toThrow("Registry.consul agentUrl 'consul 8500' is not an http(s) URL without white space. Write it like 'http://${HOST_IP}:8500'.");
+    expect(() => OfflineEndpoint.http({ url: '' })).toThrow("OfflineEndpoint.http url '' is not an http(s) URL with a host. Write it like 'http://127.0.0.1:8080/offline'.");
+    // Plain JavaScript callers can leave a URL out: the same error, naming it missing.
+    expectError(() => Registry.nacos({ serviceName: 'soa-test', port: 8080 } as any),
+      { property: 'Registry.nacos serverUrl', value: undefined, fix: "is not an http(s) URL without white space. Write it like 'http://nacos.soa:8848'." });
     for (const make of [
       () => Registry.eureka({ serverUrl: 'x', appName: 'a', port: 1 }),
       () => Registry.consul({ agentUrl: 'x', serviceId: 'a' }),
@@ -247,8 +276,9 @@ describe('Confirmation.adminController on any flavour', () => {
     expect(() => Confirmation.adminController({ checkUrl: 'soa-admin/instances' }))
       .toThrow(/Confirmation.adminController checkUrl 'soa-admin\/instances' is not an http\(s\) URL/);
     expect(() => Confirmation.adminController({ checkUrl: adminCheck, forceRemoveMethod: HttpMethod.POST }))
-      .toThrow("Confirmation.adminController forceRemoveMethod POST is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
-    expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' })).toThrow("Confirmation.adminController name \"\" is missing or empty. Give it, e.g. name: 'soa-admin'.");
+      .toThrow("Confirmation.adminController forceRemoveMethod 'POST' is set without forceRemoveUrl. Give forceRemoveUrl, or drop forceRemoveMethod to keep the registry's own removal.");
+    expect(() => Confirmation.adminController({ checkUrl: adminCheck, name: '' }))
+      .toThrow("Confirmation.adminController name '' is empty: give what the controller is, for the log, e.g. 'soa-admin'.");
   });
 });
 
@@ -263,7 +293,7 @@ test('credentials in calls: a synthesis-time warning that wget would carry them 
   // No credential anywhere: no warning.
   const plain = build({ registry: Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-8080' }) }).svc;
   expect(plain.credentialWarning).toBeUndefined();
-  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments "no" is not a boolean: use true or false\.$/);
+  expect(() => build({ allowCredentialsInArguments: 'no' as any })).toThrow(/^test\/soa-test: allowCredentialsInArguments 'no' is not a boolean: use true or false\.$/);
 });
 
 test('the credential warning is printed at synthesis, once per process however many services have it', () => {

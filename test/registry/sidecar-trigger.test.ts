@@ -80,14 +80,14 @@ describe('rendered spec', () => {
 
   test('errors name the construct path, the property, the value and the fix', () => {
     expect(() => build(KubernetesVersion.V1_29, { sidecarImage: undefined }))
-      .toThrow(/^test\/soa-test: appWait HTTP_GET needs sidecarImage: an image with sh, busybox httpd and curl .* Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP\.$/);
+      .toThrow(/^test\/soa-test: sidecarImage \(missing\) is required: appWait HTTP_GET needs an image with sh, busybox httpd and curl .* Set sidecarImage, or use AppWait.DONE_FILE or AppWait.SLEEP\.$/);
     expect(() => build(KubernetesVersion.V1_29, { appWait: AppWait.DONE_FILE, sidecarImage: undefined, triggerPort: 19011 }))
       .toThrow('test/soa-test: triggerPort 19011 is set but appWait is done-file. Set appWait: AppWait.HTTP_GET or drop triggerPort.');
     expect(() => build(KubernetesVersion.V1_29, { triggerPort: 0 }))
-      .toThrow('test/soa-test: triggerPort 0 is not a port: use a whole number 1-65535, e.g. 19010.');
+      .toThrow('test/soa-test: triggerPort 0 is out of range: use a whole number 1-65535.');
     const inApp = { placement: DeregistrationPlacement.APP_CONTAINER, appWait: undefined, sidecarImage: undefined };
     expect(() => build(KubernetesVersion.V1_29, { ...inApp, triggerPort: 19011 }))
-      .toThrow('test/soa-test: triggerPort is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop triggerPort.');
+      .toThrow('test/soa-test: triggerPort 19011 is set but placement is not SIDECAR. Set placement: DeregistrationPlacement.SIDECAR or drop triggerPort.');
   });
 
   test('the CGI and the hold script are shellcheck clean', () => {
