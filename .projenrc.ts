@@ -52,7 +52,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['dist-k8s/', 'dist-helm/', '.bench/', '*.cpuprofile'],
 });
 
-// The registry here lacks the non-linux unrs-resolver 1.13 bindings, which breaks `npm ci` (facts/toolchain.md).
+// Pinned: the npm registry mirror CI uses lacks the non-linux @unrs/resolver-binding-* 1.13 builds
+// (eslint-import-resolver-typescript -> unrs-resolver). `npm install` then leaves those optional
+// packages out of the lockfile and `npm ci` rejects it ("Missing: ... from lock file"); with 1.12.2
+// every binding is in the lock and `npm ci` works from a clean clone.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');
 // Seen here: after every test passed, node sometimes spun at 100% CPU in its exit-time handle
 // cleanup (FreeEnvironment -> CleanupHandles) instead of exiting. Jest's forceExit ends with

@@ -2,6 +2,7 @@ export * from './plan';
 export * from './script';
 export * from './workload';
 export * from './checks';
+export * from './checks-construct';
 export * from './nginx';
 export * from './istio';
 export * from './envoy';

@@ -1,3 +1,2 @@
 export * from './model';
 export * from './rule-pack';
-export * from './validation';

@@ -201,5 +201,9 @@ export function timelinesOf(target: PodTemplateTarget): ContainerTimeline[] {
     const t = out.find(x => x.container === 'istio-proxy') ?? out[0];
     t?.notes.push(`${unreadable}: how long istio-proxy drains cannot be read (Istio's 5s default would apply if the injector accepted it).`);
   }
+  const raw = target.podTemplate?.metadata?.annotations?.[PLAN_ANNOTATION];
+  if (typeof raw === 'string' && out.length > 0) {
+    out[0].notes.push(`the pod carries a ${PLAN_ANNOTATION} annotation that cannot be read, so this timeline is read from the manifest's shell text instead.`);
+  }
   return out;
 }

@@ -1,6 +1,8 @@
 /**
- * The `cdk8s-graceful` command: `lint` and `timeline` over Kubernetes YAML from any tool.
- * No CLI framework: argv is parsed by hand. Exit codes: 0 clean, 1 errors found, 2 bad usage or input.
+ * The `cdk8s-graceful` command: `lint`, `timeline` and `diff` over Kubernetes YAML from any tool.
+ * No CLI framework: argv is parsed by hand. Exit codes (docs/checks.md, tested row by row): 0 clean,
+ * 1 findings at or above the failing level (or `diff --exit-code` found changes), 2 bad usage or
+ * unreadable input, each with one line on stderr.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -182,31 +184,43 @@ async function readText(f: string, io: CliIo): Promise<string> {
   }
 }
 
+/** One argument's texts: a file, stdin, or every manifest file under a directory. */
+interface Input {
+  readonly arg: string;
+  readonly files: Array<{ readonly source: string; readonly text: string }>;
+}
+
 /** Every input's text, with the name findings give it. */
-async function inputsOf(args: string[], io: CliIo): Promise<Array<{ source: string; text: string }>> {
-  const out: Array<{ source: string; text: string }> = [];
+async function inputsOf(args: string[], io: CliIo): Promise<Input[]> {
+  const out: Input[] = [];
   for (const arg of args) {
-    for (const f of filesOf(arg)) out.push({ source: f === '-' ? 'stdin' : f, text: await readText(f, io) });
+    const files = [];
+    for (const f of filesOf(arg)) files.push({ source: f === '-' ? 'stdin' : f, text: await readText(f, io) });
+    out.push({ arg: arg === '-' ? 'stdin' : arg, files });
   }
   return out;
 }
 
 /**
  * The objects of the inputs, one document at a time: each document is parsed and handed on
- * before the next is read. An input without any object is an error (a failed `helm template`
- * upstream writes nothing) unless empty input is allowed.
+ * before the next is read. An argument without any object (a file, stdin, or a directory whose
+ * files hold none) is an error (a failed `helm template` upstream writes nothing) unless empty
+ * input is allowed. An empty file in a directory that holds objects elsewhere is not.
  */
-function* objectsOf(inputs: Array<{ source: string; text: string }>, allowEmpty: boolean): Generator<LocatedObject> {
-  for (const { source, text } of inputs) {
+function* objectsOf(inputs: Input[], allowEmpty: boolean): Generator<LocatedObject> {
+  for (const { arg, files } of inputs) {
     let count = 0;
-    for (const o of readManifests(text, source)) {
-      count++;
-      yield o;
+    for (const { source, text } of files) {
+      for (const o of readManifests(text, source)) {
+        count++;
+        yield o;
+      }
     }
     if (count === 0 && !allowEmpty) {
-      const what = text.trim() === '' ? 'empty input'
-        : /^(?!\s*(?:#|---|\.\.\.|$))/m.test(text) ? 'no Kubernetes objects (an empty List?)' : 'no YAML documents (only comments or document markers)';
-      throw new ManifestError(`${source}: ${what}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, source);
+      const texts = files.map(f => f.text);
+      const what = texts.every(t => t.trim() === '') ? 'empty input'
+        : texts.some(t => /^(?!\s*(?:#|---|\.\.\.|$))/m.test(t)) ? 'no Kubernetes objects (an empty List?)' : 'no YAML documents (only comments or document markers)';
+      throw new ManifestError(`${arg}: ${what}: nothing to check. If the command that produced it failed, fix that; if empty is expected, pass --allow-empty.`, arg);
     }
   }
 }

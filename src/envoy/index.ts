@@ -1,3 +1,4 @@
 export * from './stats';
 export * from './probe';
 export * from './gateway';
+export * from './props';

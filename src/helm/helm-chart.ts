@@ -95,7 +95,7 @@ export class HelmChart {
 
     const charts = app.charts.map(chart => ({ chart, objects: chart.toJson() as any[] }));
     const all = charts.flatMap(c => c.objects);
-    const names = new NameIndex(all);
+    const index = new AppIndex(all);
     const paths = apiObjectPaths(app);
     const plans = workloadPlans(app);
 
@@ -106,7 +106,7 @@ export class HelmChart {
       const placeholders = new Placeholders();
       const rendered = objects.map(o => {
         const copy = JSON.parse(JSON.stringify(o));
-        scopeObject(copy, names, placeholders);
+        scopeObject(copy, index, placeholders);
         const workload = exposeWorkload(copy, o, paths, workloads, placeholders);
         if (workload) {
           workloads.push(workload);
@@ -191,6 +191,13 @@ function scopedNameExpression(name: string): string {
 }
 
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/**
+ * Kinds whose name is their meaning, not a label: a CRD is named `<plural>.<group>`, an APIService
+ * `<version>.<group>`, and a Namespace is what other objects name in `metadata.namespace`. They keep
+ * their names (two releases share them, as Helm charts shipping CRDs do).
+ */
+const FIXED_NAME_KINDS = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
 const RELEASE_NAME = '{{ .Release.Name | quote }}';
 
 /** Template text stands in the objects as tokens until they are written as YAML. */
@@ -214,16 +221,30 @@ class Placeholders {
   }
 }
 
-/** Which names the app defines, by kind: only references to these are scoped. */
-class NameIndex {
+/**
+ * What the app defines: the names by kind (only references to these are scoped) and the labels of
+ * its pod templates (only selectors that select one of them get the release's label).
+ */
+class AppIndex {
   private readonly defined = new Set<string>();
+  private readonly podLabels: Record<string, string>[] = [];
 
   constructor(objects: any[]) {
-    for (const o of objects) this.defined.add(`${o.kind}/${o.metadata?.name}`);
+    for (const o of objects) {
+      this.defined.add(`${o.kind}/${o.metadata?.name}`);
+      const template = podTemplateOf(o);
+      if (template && template !== o) this.podLabels.push(template.metadata?.labels ?? {});
+    }
   }
 
   public has(kind: string, name: unknown): name is string {
-    return typeof name === 'string' && this.defined.has(`${kind}/${name}`);
+    return typeof name === 'string' && !FIXED_NAME_KINDS.has(kind) && this.defined.has(`${kind}/${name}`);
+  }
+
+  /** Whether a (non-empty) label selector selects pods of the app. */
+  public selectsAppPods(selector: Record<string, string> | undefined): boolean {
+    const wanted = Object.entries(selector ?? {});
+    return wanted.length > 0 && this.podLabels.some(labels => wanted.every(([k, v]) => labels[k] === v));
   }
 }
 
@@ -241,12 +262,11 @@ function podTemplateOf(o: any): { metadata?: any; spec?: any } | undefined {
   }
 }
 
-function scopeObject(o: any, names: NameIndex, placeholders: Placeholders): void {
+function scopeObject(o: any, app: AppIndex, placeholders: Placeholders): void {
   const scope = (holder: any, key: string, kind: string) => {
-    if (holder && names.has(kind, holder[key])) holder[key] = placeholders.add(scopedNameExpression(holder[key]));
+    if (holder && app.has(kind, holder[key])) holder[key] = placeholders.add(scopedNameExpression(holder[key]));
   };
-  const original = o.metadata.name;
-  o.metadata.name = placeholders.add(scopedNameExpression(original));
+  if (!FIXED_NAME_KINDS.has(o.kind)) o.metadata.name = placeholders.add(scopedNameExpression(o.metadata.name));
   o.metadata.labels = { ...o.metadata.labels, [INSTANCE_LABEL]: placeholders.add(RELEASE_NAME) };
 
   const template = podTemplateOf(o);
@@ -282,10 +302,10 @@ function scopeObject(o: any, names: NameIndex, placeholders: Placeholders): void
 
   switch (o.kind) {
     case 'Service':
-      if (o.spec?.selector && Object.keys(o.spec.selector).length > 0) o.spec.selector[INSTANCE_LABEL] = placeholders.add(RELEASE_NAME);
+      if (app.selectsAppPods(o.spec?.selector)) o.spec.selector[INSTANCE_LABEL] = placeholders.add(RELEASE_NAME);
       break;
     case 'PodDisruptionBudget':
-      if (o.spec?.selector?.matchLabels) o.spec.selector.matchLabels[INSTANCE_LABEL] = placeholders.add(RELEASE_NAME);
+      if (app.selectsAppPods(o.spec?.selector?.matchLabels)) o.spec.selector.matchLabels[INSTANCE_LABEL] = placeholders.add(RELEASE_NAME);
       break;
     case 'Ingress':
       scope(o.spec?.defaultBackend?.service, 'name', 'Service');

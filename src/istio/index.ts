@@ -1,2 +1,3 @@
 export * from './istio-version';
 export * from './istio-drained-workload';
+export * from './props';

@@ -1,9 +1,9 @@
 export * from './secret';
-export { RegistryKind, RegistryCommonOptions } from './flavour';
-export { NacosApiVersion, NacosAuth, NacosRegistryOptions } from './nacos';
-export { EurekaRegistryOptions } from './eureka';
-export { ConsulRegistryOptions } from './consul';
-export { CustomRegistryOptions } from './custom';
+export { RegistryKind, type RegistryCommonOptions } from './flavour';
+export { NacosApiVersion, NacosAuth, type NacosRegistryOptions } from './nacos';
+export type { EurekaRegistryOptions } from './eureka';
+export type { ConsulRegistryOptions } from './consul';
+export type { CustomRegistryOptions } from './custom';
 export * from './registry';
 export * from './confirmation';
 export * from './offline-endpoint';

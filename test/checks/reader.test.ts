@@ -156,6 +156,17 @@ describe('timeline grace period line', () => {
   });
 });
 
+describe('the plan annotation', () => {
+  test('an unreadable one is GS014 (warning) in lint and a note in the timeline', () => {
+    const d = deployment([shContainer('sleep 5')], {}, { annotations: { 'graceful-shutdown.cdk8s.io/plan': '{"gracePeriodSeconds": "x"' } });
+    const f = of('GS014', [d]);
+    expect(f.map(x => x.level)).toEqual([CheckLevel.WARNING]);
+    expect(f[0].message).toContain('is not JSON');
+    const t = timelinesOf(toTarget({ kind: 'Deployment', name: 'web', podTemplate: d.spec.template }, '1.33'));
+    expect(t[0].notes.join(' ')).toContain('annotation that cannot be read');
+  });
+});
+
 describe('size limit', () => {
   test('a hook script over 1 MiB is not read: one GS000 error, quickly', () => {
     const big = `${'echo x; '.repeat(140_000)}sleep 5`;

@@ -105,3 +105,17 @@ test('an unrendered template is refused at its first template, without YAML warn
   expect(broken.code).toBe(2);
   expect(broken.err).toMatch(/malformed YAML: .*; an unrendered template \(\{\{ \.\.\. \}\}\)\? Lint the rendered output/);
 });
+
+test('a directory is one input: an empty file beside manifests is fine, a directory of empty files is not', async () => {
+  const mixed = path.join(dir, 'mixed');
+  fs.mkdirSync(mixed);
+  fs.writeFileSync(path.join(mixed, 'a.yaml'), fs.readFileSync(clean, 'utf8'));
+  fs.writeFileSync(path.join(mixed, 'empty.k8s.yaml'), '');
+  expect((await run(['lint', mixed])).code).toBe(0);
+  const empties = path.join(dir, 'empties');
+  fs.mkdirSync(empties);
+  fs.writeFileSync(path.join(empties, 'empty.yaml'), '');
+  const r = await run(['lint', empties]);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(`${empties}: empty input`);
+});

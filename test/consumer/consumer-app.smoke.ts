@@ -178,7 +178,7 @@ describe('from an internal registry, as README "Install" and docs/release.md say
     await runAsync('bash', [path.join(root, 'scripts', 'publish.sh'), tarball], {
       cwd: root, env: { NPM_PACKAGE_NAME: '@acme/cdk8s-graceful-shutdown', npm_config_userconfig: publisherConfig, NPM_TOKEN: token },
     });
-    expect(registry.versions('@acme/cdk8s-graceful-shutdown')).toEqual(['0.0.0']);
+    expect(registry.versions('@acme/cdk8s-graceful-shutdown')).toEqual([JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version]);
 
     const consumer = path.join(tmp, 'registry-app');
     fs.mkdirSync(consumer);

@@ -10,6 +10,7 @@ import { httpdCommand } from '../../src/hook-sidecar';
 import { HttpToolChoice, makeBinDir, requireTool, runScript, shellcheck, ShellName } from '../script/run-script';
 import { freePort } from '../util/free-port';
 import { containerOf, only, preStopScript, synthValid } from '../util/synth';
+import { LOADED_HOST_SLACK_MS } from '../util/timing';
 
 const FIELD_NAMES = 'listener.[__]_2222.downstream_cx_active + listener.0.0.0.0_8080.downstream_cx_active';
 
@@ -199,7 +200,7 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
       expect(r.messages.some(m => m.endsWith(': 0'))).toBe(true);
       expect(r.messages.some(m => m.includes('unknown') || m.includes('maxDrain'))).toBe(false);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
-      expect(r.elapsedMs).toBeLessThan(3000 + 1000 + 900);
+      expect(r.elapsedMs).toBeLessThan(3000 + 1000 + LOADED_HOST_SLACK_MS);
     } finally {
       await admin.close();
     }
@@ -216,7 +217,7 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
       expect(r.code).toBe(0);
       expect(r.messages).toContain(`active connections (${FIELD_NAMES}): 0`);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(2000);
-      expect(r.elapsedMs).toBeLessThan(2000 + 900);
+      expect(r.elapsedMs).toBeLessThan(2000 + LOADED_HOST_SLACK_MS);
     } finally {
       await admin.close();
     }
@@ -243,7 +244,7 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
       expect(r.messages).toContain('maxDrain (2s) reached: Envoy closes the connections left at SIGTERM');
       // The calls return at once; min-drain 1s; the poll runs to the plan's end of drain,
       // deregister 4s + min-drain 1s + drain 2s = the preStop deadline, 7s.
-      expect(r.elapsedMs).toBeLessThan(7000 + 900);
+      expect(r.elapsedMs).toBeLessThan(7000 + LOADED_HOST_SLACK_MS);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(6000);
     } finally {
       await admin.close();
@@ -276,7 +277,7 @@ describe('GracefulEnvoyGateway: the synthesized preStop, run for real against th
       expect(zero).toBeGreaterThan(one);
       expect(r.messages.some(m => m.includes('maxDrain'))).toBe(false);
       expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
-      expect(r.elapsedMs).toBeLessThan(3000 + 1000 + 900);
+      expect(r.elapsedMs).toBeLessThan(3000 + 1000 + LOADED_HOST_SLACK_MS);
       // The stats calls that were answered all carried the sentinel filter.
       expect(admin.calls.filter(c => c.path.startsWith('/stats')).every(c => c.path.includes(encodeURIComponent('server\\.live')))).toBe(true);
     } finally {

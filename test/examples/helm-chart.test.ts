@@ -69,6 +69,18 @@ function appWithReferences(): App {
       },
     },
   });
+  new ApiObject(chart, 'crd', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'drains.example.com' },
+    spec: { group: 'example.com', names: { kind: 'Drain', plural: 'drains' }, scope: 'Namespaced', versions: [] },
+  });
+  new ApiObject(chart, 'legacy', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'legacy' },
+    spec: { selector: { app: 'legacy-bridge' }, ports: [{ port: 80 }] },
+  });
   const service = ApiObject.of(workload.service!).name;
   new ApiObject(chart, 'ingress', {
     apiVersion: 'networking.k8s.io/v1',
@@ -104,6 +116,12 @@ test('references to objects of the app follow the release; references to other o
   expect(names.has(`Service/${backend}`)).toBe(true);
   expect(names.has(`Deployment/${find('HorizontalPodAutoscaler').spec.scaleTargetRef.name}`)).toBe(true);
   expect(find('Job').spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/instance': 'rel' });
+  // A Service of the app selects the release's pods; one selecting pods from elsewhere is left alone.
+  const services = objects.filter(o => o.kind === 'Service');
+  expect(services.find(o => o.metadata.name === 'rel-legacy').spec.selector).toEqual({ app: 'legacy-bridge' });
+  expect(services.find(o => o.metadata.name !== 'rel-legacy').spec.selector).toMatchObject({ 'app.kubernetes.io/instance': 'rel' });
+  // A CRD's name is <plural>.<group>: it is not the release's to change.
+  expect(find('CustomResourceDefinition').metadata.name).toBe('drains.example.com');
   // The app's own `{{` is text to Helm, not a template action.
   expect(find('ConfigMap').data['template.txt']).toBe('Hello {{ .Name }}');
   // Strings that YAML 1.1 (Helm's and Kubernetes' parser) reads as booleans or octal stay strings.
@@ -114,7 +132,7 @@ test('a long release name is shortened so that every name stays a 63-character D
   const release = 'a-release-name-of-fifty-three-characters-abcdefghijkl';
   expect(release.length).toBe(53);
   const objects = renderApp(appWithReferences(), release);
-  for (const o of objects) {
+  for (const o of objects.filter(x => x.kind !== 'CustomResourceDefinition')) {
     expect(o.metadata.name.length).toBeLessThanOrEqual(63);
     expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
   }

@@ -133,19 +133,30 @@ test('two long release names that share their first characters still render disj
   expect(render('blue').every(o => o.metadata.name.startsWith('blue-') && !/^blue-[0-9a-f]{5}-/.test(o.metadata.name))).toBe(true);
 });
 
-test('--set of one image changes that image and nothing else', () => {
+describe('--set of one value changes that field and nothing else', () => {
   const leaves = (v: any, at: string, out: Map<string, unknown>) => {
     if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(x, `${at}.${k}`, out);
     else out.set(at, v);
     return out;
   };
   const flat = (objects: any[]) => objects.reduce((m, o) => leaves(o, key(o), m), new Map<string, unknown>());
-  const before = flat(render('r'));
-  const after = flat(render('r', '--set', 'workloads.web-nginx.images.nginx=registry.example.com/nginx:9.9'));
-  const changed = [...after.keys()].filter(k => after.get(k) !== before.get(k));
-  expect(changed).toEqual([expect.stringMatching(/^Deployment\/r-web-nginx-deployment-[0-9a-f]+\.spec\.template\.spec\.containers\.0\.image$/)]);
-  expect(after.get(changed[0])).toBe('registry.example.com/nginx:9.9');
-  expect(after.size).toBe(before.size);
+  const changes = (set: string) => {
+    const before = flat(render('r'));
+    const after = flat(render('r', '--set', set));
+    expect(after.size).toBe(before.size);
+    return [...after.keys()].filter(k => after.get(k) !== before.get(k)).map(k => [k, after.get(k)]);
+  };
+
+  test('an image', () => {
+    expect(changes('workloads.web-nginx.images.nginx=registry.example.com/nginx:9.9')).toEqual([[
+      expect.stringMatching(/^Deployment\/r-web-nginx-deployment-[0-9a-f]+\.spec\.template\.spec\.containers\.0\.image$/),
+      'registry.example.com/nginx:9.9',
+    ]]);
+  });
+
+  test('the replicas', () => {
+    expect(changes('workloads.web-api.replicas=5')).toEqual([[expect.stringMatching(/^Deployment\/r-web-api-deployment-[0-9a-f]+\.spec\.replicas$/), 5]]);
+  });
 });
 
 test('values.schema.json refuses an unknown key and a wrong type', () => {

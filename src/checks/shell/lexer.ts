@@ -114,9 +114,18 @@ export function splitWords(text: string): string[] {
       if (c === quote) {
         quote = undefined;
         if (parens > 0) cur += c;
+      } else if (c === '\\' && quote === '"' && parens === 0 && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) {
+        // Inside double quotes a backslash escapes only these; elsewhere it stays.
+        cur += text[++i];
       } else {
         cur += c;
       }
+      continue;
+    }
+    if (c === '\\' && parens === 0 && i + 1 < text.length) {
+      // Outside quotes a backslash makes the next character literal (`'\''` in single-quoted text).
+      cur += text[++i];
+      has = true;
       continue;
     }
     if ((c === '\'' || c === '"') && parens === 0) {

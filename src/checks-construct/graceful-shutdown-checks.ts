@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct, IValidation } from 'constructs';
-import { CheckFinding, CheckLevel, ICheckRule } from './model';
-import { RulePack } from './rule-pack';
+import { CheckFinding, CheckLevel, ICheckRule } from '../checks/model';
+import { RulePack } from '../checks/rule-pack';
 
 /** Options of {@link GracefulShutdownChecks.addTo}. */
 export interface GracefulShutdownChecksOptions {
