@@ -19,6 +19,9 @@ export const PLACEHOLDER_NAMES: ReadonlyArray<string> = Object.freeze(RUNTIME_PL
 /** `${NAME}` with NAME a POSIX environment variable name. */
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** `${...}` with anything inside: what a user may have meant as a placeholder. */
+const ANY_REFERENCE = /\$\{([^}]*)\}/g;
+
 /** One piece of a template: literal text, or a variable read at run time. */
 export type TemplatePart = { readonly literal: string } | { readonly env: string };
 
@@ -56,7 +59,8 @@ export function replacePlaceholders(text: string, by: string): string {
  * substitute, listing the ones it does.
  */
 export function assertKnownPlaceholders(text: string, property: string): void {
-  for (const m of text.matchAll(REFERENCE)) {
+  // Any `${...}`, not only POSIX names: `${POD-IP}` is a typo of a placeholder, never meant literally.
+  for (const m of text.matchAll(ANY_REFERENCE)) {
     if (!PLACEHOLDER_NAMES.includes(m[1])) {
       throw new ValidationError(property, text, `names \${${m[1]}}, which is never set at run time: the supported placeholders are ${PLACEHOLDER_NAMES.map(n => `\${${n}}`).join(', ')}. Write the value itself, or use one of those.`);
     }

@@ -172,6 +172,9 @@ describe('RegistryAwareService', () => {
       { property: 'Registry.eureka instanceId', value: '${HOSTNAME}:soa-test:8080', fix: /^names \$\{HOSTNAME\}, which is never set at run time: the supported placeholders are/ });
     expect(() => Registry.custom({ offlineUrl: 'http://a/o/${POD_IP}', checkUrl: 'http://a/c/${pod_ip}', forceRemoveUrl: 'http://a/f' })).toThrow(/Registry.custom checkUrl .* names \$\{pod_ip\}/);
     expect(() => Confirmation.adminController({ checkUrl: 'http://a/c', checkPresentText: '"ip":"${IP}"' })).toThrow(/checkPresentText .* names \$\{IP\}/);
+    // A typo of a supported name is refused too, not sent as literal text.
+    expect(() => Registry.custom({ offlineUrl: 'http://a/o/${POD-IP}', checkUrl: 'http://a/c', forceRemoveUrl: 'http://a/f' })).toThrow(/Registry.custom offlineUrl .* names \$\{POD-IP\}, which is never set at run time/);
+    expect(() => Confirmation.adminController({ checkUrl: 'http://a/c', checkPresentText: '"ip":"${ POD_IP }"' })).toThrow(/checkPresentText .* names \$\{ POD_IP \}/);
     // The supported ones pass.
     expect(() => Registry.consul({ agentUrl: 'http://${HOST_IP}:8500', serviceId: 'soa-test-${POD_NAME}' })).not.toThrow();
   });
