@@ -1,16 +1,8 @@
 import { Duration } from 'cdk8s';
-import { DrainListenersMode, GracefulEnvoyGatewayProps } from '../../src';
+import { FIELD } from './field-props';
+import { DrainListenersMode } from '../../src';
 import { deriveGracefulEnvoyGateway } from '../../src/envoy/derive';
 
-const FIELD: GracefulEnvoyGatewayProps = {
-  image: 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0',
-  args: ['--disable-hot-restart'],
-  listeners: [
-    { name: 'ssh', port: 2222, address: '::' },
-    { name: 'http', port: 8080 },
-  ],
-  maxDrain: Duration.days(1),
-};
 
 // The derivation is a pure function of the props: no chart, no construct.
 describe('deriveGracefulEnvoyGateway (no chart)', () => {

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import { FakeEnvoyAdmin } from './fake-envoy-admin';
+import { FIELD } from './field-props';
 import { EnvoyGatewayChart } from '../../examples/envoy';
 import { DrainListenersMode, DrainTarget, GracefulEnvoyGateway, GracefulEnvoyGatewayProps, GracefulShutdownChecks, KubernetesVersion } from '../../src';
 import { httpdCommand } from '../../src/hook-sidecar';
@@ -14,15 +15,6 @@ import { LOADED_HOST_SLACK_MS } from '../util/timing';
 
 const FIELD_NAMES = 'listener.[__]_2222.downstream_cx_active + listener.0.0.0.0_8080.downstream_cx_active';
 
-const FIELD: GracefulEnvoyGatewayProps = {
-  image: 'quay.io/solo-io/gloo-envoy-wrapper:1.17.0',
-  args: ['--disable-hot-restart'],
-  listeners: [
-    { name: 'ssh', port: 2222, address: '::' },
-    { name: 'http', port: 8080 },
-  ],
-  maxDrain: Duration.days(1),
-};
 
 function build(props: Partial<GracefulEnvoyGatewayProps> = {}) {
   const chart = Testing.chart();
