@@ -12,6 +12,7 @@ import { FakeApp } from './fakes/app';
 import { Mode } from './fakes/fake-server';
 import { FakeNacos } from './fakes/nacos';
 import { fakeTracker, indexOf, nacosAuth, PASSWORD, POD_IP, scriptFor, SHORT } from './helpers';
+import { LOADED_HOST_SLACK_MS } from '../util/timing';
 
 jest.setTimeout(60_000);
 const track = fakeTracker();
@@ -80,8 +81,10 @@ describe.each(VERSIONS)('Nacos %s', (apiVersion, suffix) => {
     expect(r.code).toBe(0);
     expect(r.messages.some(m => /: 0$/.test(m) && /still registered/.test(m))).toBe(false);
     expect(indexOf(r.messages, /^wait 2s/)).toBeGreaterThan(0);
-    expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: NOT confirmed: .*curl: connection refused/);
-    expect(r.elapsedMs).toBeLessThanOrEqual(plan.preStopDeadline.toMilliseconds() + 500);
+    // The refusal is seen; the last attempt of a phase may instead find no time left on a loaded host.
+    expect(r.messages.some(m => /curl: connection refused/.test(m))).toBe(true);
+    expect(r.messages[r.messages.length - 3]).toMatch(/^outcome: NOT confirmed: .*(curl: connection refused|no time left in this phase)/);
+    expect(r.elapsedMs).toBeLessThanOrEqual(plan.preStopDeadline.toMilliseconds() + LOADED_HOST_SLACK_MS);
   });
 });
 
